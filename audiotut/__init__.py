@@ -1,0 +1,30 @@
+"""audiotut: the companion package of the book *Audio for deep learning*.
+
+One module per topic, each naming the chapter that teaches it:
+
+- :mod:`audiotut.io` reads and writes audio files (chapter 1);
+- :mod:`audiotut.display` plays and plots them (chapter 1);
+- :mod:`audiotut.examples` fetches the book's real recordings (chapter 1);
+- :mod:`audiotut.sampling` covers aliasing and quantization (chapter 1);
+- :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1).
+
+Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
+``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
+"""
+
+from . import display, examples, io, metrics, sampling
+from .errors import AudioFileError, AudiotutError, ExampleDataError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudioFileError",
+    "AudiotutError",
+    "ExampleDataError",
+    "__version__",
+    "display",
+    "examples",
+    "io",
+    "metrics",
+    "sampling",
+]

@@ -1,0 +1,45 @@
+"""The error types that :mod:`audiotut` raises.
+
+Every user mistake that is about a value (a negative sample rate, an array of
+the wrong shape) is a built-in :class:`ValueError`; a path that does not exist
+is a :class:`FileNotFoundError`. The types below cover what the built-ins do not
+say precisely enough.
+
+Taught in :doc:`/book/01_sampling`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["AudiotutError", "AudioFileError", "ExampleDataError"]
+
+
+class AudiotutError(Exception):
+    """Base class of every error type defined by :mod:`audiotut`.
+
+    Catch it to handle any of them in one ``except`` clause.
+
+    Taught in :doc:`/book/01_sampling`.
+    """
+
+
+class AudioFileError(AudiotutError, OSError):
+    """A file exists but cannot be read as audio.
+
+    Raised for empty files, truncated headers, files that are not audio at all
+    (a text file named ``.wav``), directories given as files, and float files
+    holding NaN or infinite samples. It is an :class:`OSError`, so code that
+    already catches I/O errors keeps working.
+
+    Taught in :doc:`/book/01_sampling`.
+    """
+
+
+class ExampleDataError(AudiotutError, OSError):
+    """An example recording is neither in the local cache nor downloadable.
+
+    The message says which recording, where it was looked for, and how to fix
+    it (connect to the internet once, or point ``LIBROSA_DATA_DIR`` at a
+    directory holding librosa's example files).
+
+    Taught in :doc:`/book/01_sampling`.
+    """

@@ -1,0 +1,76 @@
+"""Shared fixtures, and the strict mode CI runs under.
+
+Without ``AUDIOTUT_STRICT=1`` a test that needs something absent (the example
+recordings, Chromium) skips with a reason that says how to get it. Under
+``AUDIOTUT_STRICT=1``, as in ``.ci/run``, every such skip is reported as a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STRICT = os.environ.get("AUDIOTUT_STRICT") == "1"
+CHROMIUM = Path(os.environ.get("AUDIOTUT_CHROMIUM", "/usr/bin/chromium"))
+
+
+def _strict(report) -> None:
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"AUDIOTUT_STRICT=1 counts a skip as a failure. It skipped because: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _strict(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _strict(outcome.get_result())
+
+
+@pytest.fixture(scope="session")
+def librosa_examples() -> None:
+    """librosa's example recordings, from the cache or the network."""
+    from audiotut import examples
+    from audiotut.errors import ExampleDataError
+
+    try:
+        examples.path("trumpet")
+        examples.path("trumpet", hq=True)
+    except ExampleDataError as error:
+        pytest.skip(
+            "librosa's example recordings are not available: set LIBROSA_DATA_DIR to a "
+            f"directory holding them, or connect to the internet once ({error})"
+        )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install Debian's package ('apt-get install chromium') "
+            "or point AUDIOTUT_CHROMIUM at a Chromium binary"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def built_book() -> tuple[Path, subprocess.CompletedProcess]:
+    """Build the whole book from scratch, with warnings as errors, into _build/html."""
+    executable = Path(sys.executable).parent / "jupyter-book"
+    command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
+               "build", "--all", "--warningiserror", "--keep-going", str(ROOT)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    return ROOT / "_build" / "html", result

@@ -1,0 +1,151 @@
+"""The rendered book: it builds with warnings as errors, and every page works in a real
+browser (headless Chromium): players load, figures load, no console errors."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def _pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+    return pages
+
+
+def _expected_media(page: str) -> tuple[int, int]:
+    """(figures, players) stored in a notebook's outputs; a page without a notebook has none."""
+    notebook = ROOT / f"{page}.ipynb"
+    if not notebook.exists():
+        return 0, 0
+    figures = players = 0
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            figures += "image/png" in data
+            players += "".join(data.get("text/html", "")).count("<audio")
+    return figures, players
+
+
+def test_book_builds_without_warnings(built_book):
+    html, result = built_book
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    assert "WARNING" not in log, [line for line in log.splitlines() if "WARNING" in line]
+    assert (html / "index.html").is_file()
+    for page in _pages():
+        assert (html / f"{page}.html").is_file(), f"{page}.html was not built"
+
+
+def test_pages_load_nothing_from_the_internet(built_book):
+    """The book works offline: scripts, styles and images (MathJax included) are local."""
+    html, _ = built_book
+    remote = re.compile(r"<(script|link|img|source)\b[^>]*\b(src|href)=[\"']?(https?:)?//", re.I)
+    for page in _pages():
+        text = (html / f"{page}.html").read_text(encoding="utf-8")
+        found = [match.group(0) for match in remote.finditer(text)]
+        assert not found, f"{page}.html loads remote resources: {found[:3]}"
+    assert (html / "_static" / "mathjax").is_dir()
+
+
+@pytest.fixture(scope="module")
+def server(built_book):
+    html, result = built_book
+    if result.returncode != 0:
+        pytest.fail("the book did not build; see test_book_builds_without_warnings")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+WAIT_FOR_AUDIO = """
+async () => Promise.all(Array.from(document.querySelectorAll('audio')).map(audio =>
+  new Promise(resolve => {
+    const report = () => resolve({readyState: audio.readyState, duration: audio.duration,
+                                  error: audio.error ? audio.error.code : null});
+    if (audio.readyState >= 4) { report(); return; }
+    audio.addEventListener('canplaythrough', report, {once: true});
+    audio.addEventListener('error', report, {once: true});
+    setTimeout(report, 20000);
+    audio.preload = 'auto';
+    audio.load();
+  })))
+"""
+
+WAIT_FOR_IMAGES = """
+async () => Promise.all(Array.from(document.images).map(async image => {
+  try { await image.decode(); } catch (error) {}
+  return {src: image.src.slice(0, 80), width: image.naturalWidth,
+          output: image.closest('.cell_output') !== null};
+}))
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", _pages())
+def test_page_works_in_chromium(browser, server, page):
+    problems: list[str] = []
+    tab = browser.new_page()
+    tab.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+           if message.type == "error" else None)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    response = tab.goto(f"{server}/{page}.html", wait_until="load")
+    assert response is not None and response.ok, f"{page}.html: HTTP {response and response.status}"
+
+    audio = tab.evaluate(WAIT_FOR_AUDIO)
+    images = tab.evaluate(WAIT_FOR_IMAGES)
+    tab.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{Path(page).name}.png"), full_page=True)
+    tab.close()
+
+    figures, players = _expected_media(page)
+    assert len(audio) == players, f"{page}: {len(audio)} <audio> elements, notebook has {players}"
+    for index, state in enumerate(audio):
+        assert state["readyState"] == 4 and state["duration"] > 0, f"{page}: audio {index}: {state}"
+    assert sum(image["output"] for image in images) == figures, f"{page}: figures missing"
+    for image in images:
+        assert image["width"] > 0, f"{page}: image did not load: {image['src']}"
+    assert not problems, f"{page}: " + "\n".join(problems)

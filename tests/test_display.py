@@ -1,0 +1,152 @@
+"""audiotut.display: players keep true levels, figures carry labelled units."""
+
+from __future__ import annotations
+
+import io as _io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import soundfile as sf
+from helpers import tone
+
+from audiotut import display
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _decode(player) -> tuple[np.ndarray, int]:
+    """The samples embedded in an IPython Audio player, channel-first."""
+    y, sr = sf.read(_io.BytesIO(player.data), dtype="float32", always_2d=True)
+    return y.T, sr
+
+
+def test_player_keeps_the_true_level():
+    player = display.audio(tone(440, sr=8000, amplitude=0.1), sr=8000)
+    y, sr = _decode(player)
+    assert sr == 8000
+    assert np.max(np.abs(y)) == pytest.approx(0.1, abs=2 / 32768)
+
+
+def test_normalize_true_scales_to_full_scale():
+    y, _ = _decode(display.audio(tone(440, sr=8000, amplitude=0.1), sr=8000, normalize=True))
+    assert np.max(np.abs(y)) == pytest.approx(1.0, abs=2 / 32768)
+
+
+def test_stereo_player_keeps_channel_order():
+    left, right = tone(440, sr=8000, amplitude=0.5), tone(440, sr=8000, amplitude=0.125)
+    y, _ = _decode(display.audio(np.stack([left, right]), sr=8000))
+    assert y.shape == (2, 8000)
+    assert np.max(np.abs(y[0])) == pytest.approx(0.5, abs=1e-3)
+    assert np.max(np.abs(y[1])) == pytest.approx(0.125, abs=1e-3)
+
+
+def test_player_renders_an_audio_element():
+    html = display.audio(tone(440, sr=8000), sr=8000)._repr_html_()
+    assert "<audio" in html and "data:audio/wav;base64," in html
+
+
+@pytest.mark.parametrize(
+    ("y", "kwargs", "message"),
+    [
+        (tone(440, sr=8000, amplitude=1.5), {"sr": 8000}, r"peaks at 1\.5.*normalize=True"),
+        (np.zeros(8000), {"sr": 8000, "normalize": True}, "digital silence"),
+        (tone(440, sr=8000), {"sr": 0}, "sr must be a positive"),
+        (np.zeros(100, dtype=np.complex64), {"sr": 8000}, "np.abs"),
+        (np.zeros((8000, 2)), {"sr": 8000}, "frame-first"),
+        (np.array([0.0, np.nan]), {"sr": 8000}, "NaN"),
+    ],
+)
+def test_player_bad_input(y, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        display.audio(y, **kwargs)
+
+
+def test_silence_plays_without_normalizing():
+    y, _ = _decode(display.audio(np.zeros(800, dtype=np.float32), sr=8000))
+    assert not y.any()
+
+
+def test_audio_table_has_one_labelled_player_per_clip():
+    table = display.audio_table(
+        {"a <b>": tone(440, sr=8000), "slow": tone(440, sr=4000)}, sr={"a <b>": 8000, "slow": 4000}
+    )
+    assert table.data.count("<audio") == 2
+    assert "<th>a &lt;b&gt;</th>" in table.data
+
+
+def test_audio_table_needs_a_rate_for_every_clip():
+    with pytest.raises(ValueError, match="no sample rate given for \\['b'\\]"):
+        display.audio_table({"a": tone(440, sr=8000), "b": tone(440, sr=8000)}, sr={"a": 8000})
+    with pytest.raises(ValueError, match="clips is empty"):
+        display.audio_table({}, sr=8000)
+
+
+def test_spectrogram_dbfs_reads_a_bin_centred_sine_exactly():
+    sr, n_fft = 16000, 1024
+    freq = 64 * sr / n_fft
+    S = display.spectrogram_dbfs(tone(freq, sr=sr, amplitude=0.5), sr=sr, n_fft=n_fft)
+    assert S.shape[0] == n_fft // 2 + 1
+    middle = S[:, S.shape[1] // 2]
+    assert np.argmax(middle) == 64
+    assert middle[64] == pytest.approx(20 * np.log10(0.5), abs=0.01)
+
+
+def test_spectrogram_dbfs_finds_440_hz_at_440_hz():
+    sr, n_fft = 22050, 2048
+    S = display.spectrogram_dbfs(tone(440, sr=sr), sr=sr, n_fft=n_fft)
+    freqs = np.fft.rfftfreq(n_fft, d=1 / sr)
+    assert abs(freqs[np.argmax(S[:, S.shape[1] // 2])] - 440) < sr / n_fft
+
+
+def test_spectrogram_dbfs_floors_silence_at_minus_100():
+    S = display.spectrogram_dbfs(np.zeros(4096, dtype=np.float32), sr=8000, n_fft=512)
+    assert np.all(S == display.DB_FLOOR)
+
+
+def test_spectrogram_dbfs_rejects_n_fft_longer_than_signal():
+    with pytest.raises(ValueError, match="longer than the signal"):
+        display.spectrogram_dbfs(np.zeros(100), sr=8000, n_fft=512)
+
+
+def test_spectrogram_axes_and_colorbar_are_labelled():
+    ax = display.spectrogram(tone(1000, sr=8000), sr=8000, n_fft=512, title="t")
+    assert ax.get_xlabel() == "Time (s)"
+    assert ax.get_ylabel() == "Frequency (Hz)"
+    colorbar_axes = [a for a in ax.figure.axes if a is not ax]
+    assert [a.get_ylabel() for a in colorbar_axes] == ["Level (dBFS)"]
+
+
+def test_spectrogram_refuses_stereo_with_advice():
+    with pytest.raises(ValueError, match=r"y\[0\].*to_mono"):
+        display.spectrogram(np.zeros((2, 8000)), sr=8000)
+
+
+def test_waveform_one_panel_per_channel_with_units():
+    axes = display.waveform(np.stack([tone(3, sr=1000), tone(5, sr=1000)]), sr=1000)
+    assert len(axes) == 2
+    assert axes[-1].get_xlabel() == "Time (s)"
+    assert all("Amplitude (FS)" in ax.get_ylabel() for ax in axes)
+    # the time axis covers the signal's one second
+    start, end = axes[-1].get_xlim()
+    assert start <= 0.0 and 1.0 <= end < 1.1
+
+
+def test_waveform_needs_one_axes_per_channel():
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="one per channel"):
+        display.waveform(np.zeros((2, 100)), sr=100, ax=ax)
+
+
+def test_use_style_sets_the_book_style():
+    display.use_style()
+    assert tuple(plt.rcParams["figure.figsize"]) == display.FIGSIZE
+    assert matplotlib.colors.to_hex(plt.rcParams["figure.facecolor"]) == "#ffffff"
