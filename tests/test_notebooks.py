@@ -8,21 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from helpers import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 REQUIRED_SECTIONS = ["What you will learn", "Prerequisites", "Exercises", "Summary"]
 MAX_MEGABYTES = 4.0
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part.get("chapters", [])]
-    return files
 
 
 def _load(path: Path) -> dict:
@@ -38,7 +30,7 @@ def test_there_are_chapters():
 
 
 def test_every_notebook_is_in_the_toc_and_every_toc_entry_exists():
-    listed = _toc_files()
+    listed = toc_pages()
     chapters = {f"book/{path.stem}" for path in NOTEBOOKS}
     assert chapters <= set(listed), f"missing from _toc.yml: {sorted(chapters - set(listed))}"
     for entry in listed:
