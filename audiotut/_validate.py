@@ -51,3 +51,12 @@ def check_signal(y: object, *, name: str = "y") -> np.ndarray:
             "replace them (np.nan_to_num) first"
         )
     return y
+
+
+def check_full_scale(y: np.ndarray, *, consequence: str, fix: str, name: str = "y") -> None:
+    """Raise a ValueError if float samples go beyond full scale (|y| > 1)."""
+    if y.dtype.kind != "f":
+        return
+    peak = float(np.max(np.abs(y)))
+    if peak > 1.0:
+        raise ValueError(f"{name} peaks at {peak:.3g}, beyond full scale (1.0); {consequence}. {fix}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validate import check_signal, check_sr
+from ._validate import check_full_scale, check_signal, check_sr
 
 if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
     from IPython.display import HTML, Audio
@@ -143,12 +143,8 @@ def audio(y: np.ndarray, *, sr: int, normalize: bool = False) -> Audio:
     sr = check_sr(sr)
     y = check_signal(y)
     if not normalize:
-        peak = float(np.max(np.abs(y)))
-        if peak > 1.0:
-            raise ValueError(
-                f"y peaks at {peak:.3g}, beyond full scale (1.0), so it would clip. Scale it "
-                "down, or pass normalize=True to play it scaled to full scale"
-            )
+        check_full_scale(y, consequence="it would clip",
+                         fix="Scale it down, or pass normalize=True to play it scaled to full scale")
     elif not np.any(y):
         raise ValueError("y is digital silence; normalize=True cannot scale it to full scale")
     return Audio(data=np.asarray(y, dtype=np.float64), rate=sr, normalize=normalize)

@@ -26,7 +26,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from ._validate import check_signal, check_sr
+from ._validate import check_full_scale, check_signal, check_sr
 from .errors import AudioFileError
 from .sampling import pcm_levels
 
@@ -402,13 +402,9 @@ def save(
         raise ValueError(f"subtype {subtype!r} cannot be written to {fmt}; choose one of: {valid}")
     subtype = subtype.upper()
     y = check_signal(y)
-    if y.dtype.kind == "f" and subtype not in _FLOAT_SUBTYPES:
-        peak = float(np.max(np.abs(y)))
-        if peak > 1.0:
-            raise ValueError(
-                f"y peaks at {peak:.3g}, beyond full scale (1.0); {subtype} would clip it. "
-                "Scale it down (e.g. y / np.abs(y).max()), or save with subtype='FLOAT'"
-            )
+    if subtype not in _FLOAT_SUBTYPES:
+        check_full_scale(y, consequence=f"{subtype} would clip it",
+                         fix="Scale it down (e.g. y / np.abs(y).max()), or save with subtype='FLOAT'")
     frames = _as_frames(y, subtype)
     directory = path.parent
     if not directory.is_dir():
