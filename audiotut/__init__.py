@@ -6,18 +6,20 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.display` plays and plots them (chapter 1);
 - :mod:`audiotut.examples` fetches the book's real recordings (chapter 1);
 - :mod:`audiotut.sampling` covers aliasing and quantization (chapter 1);
-- :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1).
+- :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1);
+- :mod:`audiotut.playback` plays and records through the sound card (chapter 2).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
-from . import display, examples, io, metrics, sampling
-from .errors import AudioFileError, AudiotutError, ExampleDataError
+from . import display, examples, io, metrics, playback, sampling
+from .errors import AudioDeviceError, AudioFileError, AudiotutError, ExampleDataError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AudioDeviceError",
     "AudioFileError",
     "AudiotutError",
     "ExampleDataError",
@@ -26,5 +28,6 @@ __all__ = [
     "examples",
     "io",
     "metrics",
+    "playback",
     "sampling",
 ]

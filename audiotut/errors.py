@@ -10,7 +10,7 @@ Taught in :doc:`/book/01_sampling`.
 
 from __future__ import annotations
 
-__all__ = ["AudiotutError", "AudioFileError", "ExampleDataError"]
+__all__ = ["AudioDeviceError", "AudioFileError", "AudiotutError", "ExampleDataError"]
 
 
 class AudiotutError(Exception):
@@ -42,4 +42,18 @@ class ExampleDataError(AudiotutError, OSError):
     directory holding librosa's example files).
 
     Taught in :doc:`/book/01_sampling`.
+    """
+
+
+class AudioDeviceError(AudiotutError, OSError):
+    """No sound can be played or recorded here, and the message says why.
+
+    Raised by :mod:`audiotut.playback` when the PortAudio library is missing,
+    when there is no input or output device, or when a device refuses a
+    setting (a sample rate or a channel count it cannot open). The message
+    names what is missing and how to install or choose it on Debian/Ubuntu,
+    macOS and conda. It is an :class:`OSError`, like the other hardware and
+    file errors.
+
+    Taught in :doc:`/book/02_playback_recording`.
     """
