@@ -74,3 +74,36 @@ def built_book() -> tuple[Path, subprocess.CompletedProcess]:
                "build", "--all", "--warningiserror", "--keep-going", str(ROOT)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     return ROOT / "_build" / "html", result
+
+
+@pytest.fixture(scope="session")
+def loopback_device(pytestconfig) -> dict:
+    """The virtual sound card started by the root conftest.py (a JACK loopback)."""
+    server = getattr(pytestconfig, "audiotut_audio", None)
+    if server is None:
+        pytest.skip(f"no virtual sound card: {pytestconfig.audiotut_audio_reason}")
+    from audiotut import playback
+
+    try:
+        names = [device.name for device in playback.devices()]
+    except playback.AudioDeviceError as error:
+        pytest.skip(f"PortAudio is missing ({error})")
+    if server.device not in names:
+        pytest.skip(f"PortAudio does not see the JACK loopback device, only {names}")
+    return {"sr": server.sr, "period": server.period, "device": server.device}
+
+
+_MEASURED: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    """Collect what tests measured (record_property("measured", ...)) for the summary."""
+    if report.when == "call":
+        _MEASURED.extend(str(value) for name, value in report.user_properties if name == "measured")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _MEASURED:
+        terminalreporter.section("measured")
+        for line in _MEASURED:
+            terminalreporter.write_line(line)

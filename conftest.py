@@ -1,0 +1,47 @@
+"""A virtual sound card for the whole test session: no hardware needed.
+
+Chapter 2 plays and records for real. On a machine without a sound card (CI, a
+container) this starts the JACK loopback server of ``tests/virtual_audio.py``
+before anything is collected, so the doctests, the unit tests and the notebooks
+that nbval runs (whose kernels inherit the environment) all play on the same
+device, ``loopback``; it is stopped by its process id when the session ends.
+
+Without ``jackd`` nothing starts, and the tests that need the device skip with a
+reason (a failure under ``AUDIOTUT_STRICT=1``). Set ``AUDIOTUT_VIRTUAL_AUDIO=0``
+to test against your own sound card instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location(
+    "audiotut_virtual_audio", Path(__file__).parent / "tests" / "virtual_audio.py")
+virtual_audio = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = virtual_audio  # dataclasses look their module up there
+_spec.loader.exec_module(virtual_audio)
+
+
+def pytest_configure(config) -> None:
+    config.audiotut_audio, config.audiotut_audio_reason = None, ""
+    if os.environ.get("AUDIOTUT_VIRTUAL_AUDIO") == "0":
+        config.audiotut_audio_reason = "AUDIOTUT_VIRTUAL_AUDIO=0: using the machine's own devices"
+        return
+    config.audiotut_audio, config.audiotut_audio_reason = virtual_audio.start()
+
+
+def pytest_unconfigure(config) -> None:
+    if getattr(config, "audiotut_audio", None) is not None:
+        virtual_audio.stop(config.audiotut_audio)
+
+
+def pytest_report_header(config) -> str:
+    server = getattr(config, "audiotut_audio", None)
+    if server is None:
+        return f"virtual sound card: none ({getattr(config, 'audiotut_audio_reason', '')})"
+    return (f"virtual sound card: JACK dummy server {virtual_audio.SERVER!r} "
+            f"(pid {server.process.pid}), {server.sr} Hz, period {server.period}, "
+            f"device {server.device!r}")

@@ -1,0 +1,119 @@
+"""A virtual sound card: a JACK server with a dummy backend and two loopback channels.
+
+``jackd -S -L 2 -d dummy`` makes PortAudio list a device named ``loopback``: what is
+played on its outputs comes back on its inputs one period (1024 samples) later,
+bit for bit. The tests (through the root ``conftest.py``) and ``make notebooks``
+run under it, so chapter 2 plays and records for real on machines without a sound
+card. ``jackd`` is in Debian's ``jackd2`` package, PortAudio in ``libportaudio2``.
+
+As a script it runs a command with the server up and the environment set::
+
+    python tests/virtual_audio.py jupyter-execute book/02_playback_recording.ipynb
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The JACK server name: private to audiotut, so a running JACK is not disturbed.
+SERVER = "audiotut-test"
+RATE = 48000
+PERIOD = 1024
+DEVICE = "loopback"
+
+#: The server's own messages (xruns, clients coming and going), kept for debugging.
+LOG = Path(__file__).resolve().parents[1] / "test-artifacts" / "jackd.log"
+
+#: What every PortAudio program started under the server needs in its environment.
+ENVIRONMENT = {"JACK_DEFAULT_SERVER": SERVER, "JACK_NO_START_SERVER": "1",
+               "AUDIOTUT_DEVICE": DEVICE}
+
+
+@dataclass
+class Server:
+    """A running JACK server (``process.pid`` is what :func:`stop` signals)."""
+
+    process: subprocess.Popen
+    sr: int = RATE
+    period: int = PERIOD
+    device: str = DEVICE
+
+
+def _ports(env: dict) -> str:
+    try:
+        result = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True,
+                                timeout=20)
+    except subprocess.TimeoutExpired:  # a busy machine: the server is still starting
+        return ""
+    return result.stdout if result.returncode == 0 else ""
+
+
+def start() -> tuple[Server | None, str]:
+    """Start the server and export :data:`ENVIRONMENT`; return it, or None and why not."""
+    missing = [tool for tool in ("jackd", "jack_lsp") if shutil.which(tool) is None]
+    if missing:
+        return None, (f"{' and '.join(missing)} not found, so there is no virtual sound card: "
+                      "install JACK and PortAudio ('apt-get install jackd2 libportaudio2')")
+    env = dict(os.environ, **ENVIRONMENT)
+    # A file, not a pipe: jackd logs every xrun, and a full pipe would stall it.
+    LOG.parent.mkdir(parents=True, exist_ok=True)
+    log = LOG.open("w+b")
+    process = subprocess.Popen(
+        # -S (synchronous): the server waits for its clients each period, so a slow
+        # machine makes the loop slower, never wrong (asynchronous mode drops whole
+        # periods when a client is late); -t: how long it waits, in ms.
+        ["jackd", "--no-realtime", "-S", "-t", "5000", "-n", SERVER, "-L", "2",
+         "-d", "dummy", "-r", str(RATE), "-p", str(PERIOD)],
+        env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        if "loopback:capture_1" in _ports(env):
+            os.environ.update(ENVIRONMENT)
+            return Server(process), ""
+        time.sleep(0.2)
+    _kill(process)
+    log.seek(0)
+    error = log.read().decode(errors="replace")[-500:].strip()
+    return None, f"jackd did not start: {error or 'timed out'}"
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def stop(server: Server) -> None:
+    """Close PortAudio in this process (it aborts if its server vanishes), then stop."""
+    sounddevice = sys.modules.get("sounddevice")
+    if sounddevice is not None:
+        sounddevice._terminate()
+    _kill(server.process)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    server, reason = start()
+    if server is None:
+        print(f"virtual_audio: {reason}; running without it", file=sys.stderr)
+    try:
+        code = subprocess.call(sys.argv[1:])
+    finally:
+        if server is not None:
+            stop(server)
+    sys.exit(code)
