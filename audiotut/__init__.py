@@ -7,14 +7,21 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.examples` fetches the book's real recordings (chapter 1);
 - :mod:`audiotut.sampling` covers aliasing and quantization (chapter 1);
 - :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1);
-- :mod:`audiotut.playback` plays and records through the sound card (chapter 2).
+- :mod:`audiotut.playback` plays and records through the sound card (chapter 2);
+- :mod:`audiotut.loudness` measures and normalizes levels: peak, RMS, LUFS, true peak (chapter 6).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
-from . import display, examples, io, metrics, playback, sampling
-from .errors import AudioDeviceError, AudioFileError, AudiotutError, ExampleDataError
+from . import display, examples, io, loudness, metrics, playback, sampling
+from .errors import (
+    AudioDeviceError,
+    AudioFileError,
+    AudiotutError,
+    ExampleDataError,
+    SilentSignalWarning,
+)
 
 __version__ = "0.1.0"
 
@@ -23,10 +30,12 @@ __all__ = [
     "AudioFileError",
     "AudiotutError",
     "ExampleDataError",
+    "SilentSignalWarning",
     "__version__",
     "display",
     "examples",
     "io",
+    "loudness",
     "metrics",
     "playback",
     "sampling",

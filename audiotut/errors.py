@@ -10,7 +10,8 @@ Taught in :doc:`/book/01_sampling`.
 
 from __future__ import annotations
 
-__all__ = ["AudioDeviceError", "AudioFileError", "AudiotutError", "ExampleDataError"]
+__all__ = ["AudioDeviceError", "AudioFileError", "AudiotutError", "ExampleDataError",
+           "SilentSignalWarning"]
 
 
 class AudiotutError(Exception):
@@ -56,4 +57,15 @@ class AudioDeviceError(AudiotutError, OSError):
     file errors.
 
     Taught in :doc:`/book/02_playback_recording`.
+    """
+
+
+class SilentSignalWarning(UserWarning):
+    """A level operation met digital silence and returned the signal unchanged.
+
+    Normalizing silence would divide by zero; :mod:`audiotut.loudness` warns
+    with this instead (filter it with :mod:`warnings` when a dataset holds
+    silent clips on purpose).
+
+    Taught in :doc:`/book/06_normalization`.
     """
