@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["audiotut.io", "audiotut.display", "audiotut.examples", "audiotut.sampling",
-           "audiotut.metrics", "audiotut.errors", "audiotut.playback"]
+           "audiotut.metrics", "audiotut.errors", "audiotut.playback",
+           "audiotut.loudness"]
 CHAPTER = re.compile(r":doc:`/book/(\d\d_[a-z_]+)`")
 
 
