@@ -22,8 +22,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The JACK server name: private to audiotut, so a running JACK is not disturbed.
-SERVER = "audiotut-test"
+#: The JACK server name: private to this process, so neither a running JACK nor a
+#: second test session on the same machine is disturbed.
+SERVER = f"audiotut-{os.getpid()}"
 RATE = 48000
 PERIOD = 1024
 DEVICE = "loopback"
