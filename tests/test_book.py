@@ -122,6 +122,10 @@ async () => Promise.all(Array.from(document.images).map(async image => {
 def test_page_works_in_chromium(browser, server, page):
     problems: list[str] = []
     tab = browser.new_page()
+    # Playwright's 30 s default is too short for the long API page on a loaded 2-core
+    # CI machine (a full-page screenshot of it once took longer); these are limits on
+    # waiting, not expectations of speed.
+    tab.set_default_timeout(180_000)
     tab.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
            if message.type == "error" else None)
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
