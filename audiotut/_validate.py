@@ -60,3 +60,12 @@ def check_full_scale(y: np.ndarray, *, consequence: str, fix: str, name: str = "
     peak = float(np.max(np.abs(y)))
     if peak > 1.0:
         raise ValueError(f"{name} peaks at {peak:.3g}, beyond full scale (1.0); {consequence}. {fix}")
+
+
+def check_positive(value: object, name: str, unit: str, *, whole: bool = False) -> float:
+    """Return a positive, finite number (an int with ``whole=True``), or raise a ValueError."""
+    kinds = (int, np.integer) if whole else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not np.isfinite(value) or value <= 0:
+        kind = "whole number" if whole else "finite number"
+        raise ValueError(f"{name} must be a positive {kind} of {unit}, got {value!r}")
+    return int(value) if whole else float(value)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_signal, check_sr
+from ._validate import check_positive, check_signal, check_sr
 from .errors import SilentSignalWarning
 
 __all__ = [
@@ -73,9 +73,9 @@ def _db_target(value: object, name: str, *, upper: float | None = None) -> float
     return value
 
 
-def _silent(y: np.ndarray, what: str) -> np.ndarray:
+def _silent(y: np.ndarray, what: str, why: str = "digital silence (all zeros)") -> np.ndarray:
     warnings.warn(
-        f"the signal is digital silence (all zeros), so it has no {what} to normalize; "
+        f"the signal is {why}, so it has no {what} to normalize; "
         "it is returned unchanged",
         SilentSignalWarning,
         stacklevel=3,
@@ -142,8 +142,11 @@ def rms_db(y: np.ndarray) -> float:
     >>> round(rms_db(np.sin(2 * np.pi * 1000 * t)), 2)
     -3.01
     """
-    y = _float_signal(y).astype(np.float64)
-    rms = math.sqrt(float(np.mean(np.square(y))))
+    return _rms_dbfs(_float_signal(y))
+
+
+def _rms_dbfs(y: np.ndarray) -> float:
+    rms = math.sqrt(float(np.mean(np.square(y, dtype=np.float64))))
     return 20 * math.log10(rms) if rms > 0 else -math.inf
 
 
@@ -233,7 +236,7 @@ def rms_normalize(y: np.ndarray, *, rms_db: float = -20.0, allow_clipping: bool 
     """
     y = _float_signal(y)
     target = _db_target(rms_db, "rms_db", upper=0.0)
-    current = globals()["rms_db"](y)
+    current = _rms_dbfs(y)
     if current == -math.inf:
         return _silent(y, "RMS level")
     gain = 10 ** ((target - current) / 20)
@@ -385,9 +388,8 @@ def loudness_over_time(
     y = _float_signal(y)
     sr = check_sr(sr)
     _frames(y)  # checks the channel count
-    for name, value in (("window", window), ("hop", hop)):
-        if not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    window = check_positive(window, "window", "seconds")
+    hop = check_positive(hop, "hop", "seconds")
     width, step = round(window * sr), max(1, round(hop * sr))
     if width > y.shape[-1]:
         raise ValueError(
@@ -408,21 +410,26 @@ def loudness_over_time(
 # --------------------------------------------------------------------------- true peak
 
 
+_PAD = 64  # samples of silence around a signal before oversampling
+
+
 def _oversample_factor(sr: int) -> int:
     """At least 4x, and up to 192 kHz for low rates (BS.1770-4 Annex 2)."""
     return max(4, math.ceil(192000 / sr))
 
 
-def _true_peak_linear(y: np.ndarray, sr: int) -> float:
+def _oversampled(x: np.ndarray, sr: int) -> np.ndarray:
+    """(channels, n) -> (channels, n * factor), zero-padded so the interpolation filter
+    also sees the edges (a peak in the last sample)."""
     from scipy import signal
 
+    return signal.resample_poly(np.pad(x, ((0, 0), (_PAD, _PAD))), _oversample_factor(sr), 1,
+                                axis=-1)
+
+
+def _true_peak_linear(y: np.ndarray, sr: int) -> float:
     x = np.atleast_2d(np.asarray(y, dtype=np.float64))
-    factor = _oversample_factor(sr)
-    # Pad so that the interpolation filter sees the edges (a peak at the very end).
-    pad = 64
-    padded = np.pad(x, ((0, 0), (pad, pad)))
-    up = signal.resample_poly(padded, factor, 1, axis=-1)
-    return float(max(np.max(np.abs(up)), np.max(np.abs(x))))
+    return float(max(np.max(np.abs(_oversampled(x, sr))), np.max(np.abs(x))))
 
 
 def true_peak(y: np.ndarray, *, sr: int) -> float:
@@ -518,14 +525,14 @@ def _true_peak_limit(
     never rises above the needed gain anywhere. A last static trim covers the
     small overshoots that interpolation between changing gains can leave.
     """
-    from scipy import ndimage, signal
+    from scipy import ndimage
 
     x = np.atleast_2d(np.asarray(y, dtype=np.float64))
     # Aim 0.01 dB under the ceiling, so that rounding to float32 cannot cross it.
     ceiling = 10 ** ((ceiling_db - 0.01) / 20)
+    up = _oversampled(x, sr)
     factor = _oversample_factor(sr)
-    up = signal.resample_poly(np.pad(x, ((0, 0), (64, 64))), factor, 1, axis=-1)
-    envelope = np.max(np.abs(up), axis=0).reshape(-1, factor).max(axis=1)[64:-64]
+    envelope = np.max(np.abs(up), axis=0).reshape(-1, factor).max(axis=1)[_PAD:-_PAD]
     envelope = np.maximum(envelope, np.max(np.abs(x), axis=0))
     needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
     radius = max(1, round(lookahead * sr))
@@ -610,7 +617,8 @@ def loudness_normalize(
     ceiling = _db_target(true_peak_ceiling, "true_peak_ceiling", upper=0.0)
     before = integrated_loudness(y, sr=sr)
     if before == SILENCE_LUFS:
-        quiet = _silent(y, "loudness (it is below the -70 LUFS gate)") if np.any(y) else _silent(y, "loudness")
+        quiet = (_silent(y, "loudness") if not np.any(y) else
+                 _silent(y, "loudness", why="entirely below the -70 LUFS absolute gate"))
         return NormalizationResult(quiet, before, before, 0.0, true_peak(quiet, sr=sr), False, 0.0)
     # Loudness follows gain dB for dB, except that the -70 LUFS absolute gate lets
     # quiet blocks in or out as the level changes; a few corrections settle it.
@@ -704,9 +712,8 @@ def compress(
     _db_target(threshold_db, "threshold_db")
     if not isinstance(ratio, (int, float)) or not ratio >= 1:
         raise ValueError(f"ratio must be a number >= 1 (4 means 4:1), got {ratio!r}")
-    for name, value in (("attack_ms", attack_ms), ("release_ms", release_ms)):
-        if not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name} must be a positive number of milliseconds, got {value!r}")
+    attack_ms = check_positive(attack_ms, "attack_ms", "milliseconds")
+    release_ms = check_positive(release_ms, "release_ms", "milliseconds")
     plugin = Compressor(threshold_db=float(threshold_db), ratio=float(ratio),
                         attack_ms=float(attack_ms), release_ms=float(release_ms))
     return _pedalboard_process(plugin, y, sr)
@@ -766,8 +773,7 @@ def limit(
     y = _float_signal(y)
     sr = check_sr(sr)
     ceiling = _db_target(ceiling_db, "ceiling_db", upper=0.0)
-    if not isinstance(lookahead_ms, (int, float)) or not lookahead_ms > 0:
-        raise ValueError(f"lookahead_ms must be a positive number of milliseconds, got {lookahead_ms!r}")
+    lookahead_ms = check_positive(lookahead_ms, "lookahead_ms", "milliseconds")
     if _true_peak_linear(y, sr) <= 10 ** (ceiling / 20):
         return y.astype(np.float32, copy=True)
     out, _ = _true_peak_limit(y, sr=sr, ceiling_db=ceiling, lookahead=lookahead_ms / 1000)

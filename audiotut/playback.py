@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import check_full_scale, check_signal, check_sr
+from ._validate import check_full_scale, check_positive, check_signal, check_sr
 from .errors import AudioDeviceError
 
 __all__ = [
@@ -552,17 +552,8 @@ def _finish(sd: Any, seconds: float, action: str, name: str) -> None:
     sd.wait()
 
 
-def _check_duration(duration: object) -> float:
-    if isinstance(duration, bool) or not isinstance(duration, (int, float, np.integer, np.floating)):
-        raise ValueError(f"duration must be a number of seconds, got {duration!r}")
-    if not math.isfinite(duration) or duration <= 0:
-        raise ValueError(f"duration must be a positive, finite number of seconds, got {duration!r}")
-    return float(duration)
-
-
 def _check_channels(channels: object, info: dict) -> int:
-    if isinstance(channels, bool) or not isinstance(channels, (int, np.integer)) or channels < 1:
-        raise ValueError(f"channels must be a positive whole number, got {channels!r}")
+    channels = check_positive(channels, "channels", "channels", whole=True)
     if channels > info["max_input_channels"]:
         raise ValueError(
             f"device {info['name']!r} records at most {info['max_input_channels']} channel(s), "
@@ -627,7 +618,7 @@ def record(
     ...     print((1600,))
     (1600,)
     """
-    duration = _check_duration(duration)
+    duration = check_positive(duration, "duration", "seconds")
     sr = check_sr(sr)
     sd = _sounddevice()
     info = _device_info(sd, device, "input")
@@ -872,13 +863,12 @@ def monitor(
     if not callable(callback):
         raise ValueError(f"callback must be a function(block, info), got {callback!r}")
     sr = check_sr(sr)
-    if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
-        raise ValueError(f"block_size must be a positive whole number of samples, got {block_size!r}")
+    block_size = check_positive(block_size, "block_size", "samples", whole=True)
     if play is None and duration is None:
         raise ValueError("give duration= (seconds to listen) or play= (a signal to play)")
     if play is not None:
         play, sr = _checked_output(play, sr)
-    total = round(_check_duration(duration) * sr) if duration is not None else play.shape[-1]
+    total = round(check_positive(duration, "duration", "seconds") * sr) if duration is not None else play.shape[-1]
     sd = _sounddevice()
     in_info = _device_info(sd, device, "input")
     channels = _check_channels(channels, in_info)
