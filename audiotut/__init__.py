@@ -8,13 +8,15 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.sampling` covers aliasing and quantization (chapter 1);
 - :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1);
 - :mod:`audiotut.playback` plays and records through the sound card (chapter 2);
+- :mod:`audiotut.features` describes a spectral front-end once: STFT, mel, MFCC (chapters 4 and 5);
+- :mod:`audiotut.spectral` runs the phase experiments and Griffin–Lim (chapter 4);
 - :mod:`audiotut.loudness` measures and normalizes levels: peak, RMS, LUFS, true peak (chapter 6).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
-from . import display, examples, io, loudness, metrics, playback, sampling
+from . import display, examples, features, io, loudness, metrics, playback, sampling, spectral
 from .errors import (
     AudioDeviceError,
     AudioFileError,
@@ -34,9 +36,11 @@ __all__ = [
     "__version__",
     "display",
     "examples",
+    "features",
     "io",
     "loudness",
     "metrics",
     "playback",
     "sampling",
+    "spectral",
 ]
