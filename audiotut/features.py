@@ -48,11 +48,12 @@ def _number(value: object, name: str, kind: str, *, allow_zero: bool = False) ->
 
 def _empty_mel_filters(*, sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float,
                        htk: bool) -> int:
-    """How many triangles of librosa.filters.mel hold no FFT bin (librosa's own test).
+    """How many rows of librosa.filters.mel are all zeros: triangles holding no FFT bin.
 
     Filter ``i`` rises from ``mel_f[i]`` to ``mel_f[i + 1]`` and falls to
     ``mel_f[i + 2]``; it is empty when no bin frequency lies strictly between
-    its two edges. librosa does not count a filter starting at 0 Hz.
+    its two edges. Unlike librosa's "Empty filters" warning, this also counts a
+    filter starting at 0 Hz: the DC bin sits on its edge and gets weight 0.
     """
     import librosa
 
@@ -62,7 +63,7 @@ def _empty_mel_filters(*, sr: int, n_fft: int, n_mels: int, fmin: float, fmax: f
     above_lower = len(bins) - np.searchsorted(bins, edges[:-2], side="right")
     below_upper = np.searchsorted(bins, edges[2:], side="left")
     inside = below_upper - (len(bins) - above_lower)
-    return int(np.sum((inside <= 0) & (edges[:-2] != 0)))
+    return int(np.sum(inside <= 0))
 
 
 def _check_window(window: object, win_length: int) -> None:

@@ -5,6 +5,7 @@ float32 precision, and places frames and mel bands where librosa puts them."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 
 import librosa
@@ -161,29 +162,37 @@ def test_too_many_mel_bands_says_how_many_are_empty_and_what_works():
     with pytest.raises(ValueError) as error:
         FeatureConfig(sr=SR, n_fft=256)
     message = str(error.value)
-    # the numbers it gives are right: 98 bands pass, 99 fail; n_fft=512 passes
-    assert "12 of the 128 mel filters" in message and "n_mels <= 98" in message
+    # the numbers it gives are right: 13 zero rows; 95 bands pass, 96 fail; n_fft=512 passes
+    zero_rows = librosa.filters.mel(sr=SR, n_fft=256, n_mels=128).max(axis=1) == 0
+    assert "13 of the 128 mel filters" in message and "n_mels <= 95" in message
+    assert int(zero_rows.sum()) == 13
     assert "n_fft >= 512" in message
-    FeatureConfig(sr=SR, n_fft=256, n_mels=98)
+    FeatureConfig(sr=SR, n_fft=256, n_mels=95)
     FeatureConfig(sr=SR, n_fft=512)
-    with pytest.raises(ValueError, match="n_mels=99"):
-        FeatureConfig(sr=SR, n_fft=256, n_mels=99)
+    with pytest.raises(ValueError, match="n_mels=96"):
+        FeatureConfig(sr=SR, n_fft=256, n_mels=96)
 
 
 @pytest.mark.parametrize(("n_fft", "n_mels", "htk", "fmin"),
-                         [(256, 98, False, 0.0), (256, 99, False, 0.0), (256, 60, True, 0.0),
-                          (256, 80, True, 0.0), (512, 128, True, 100.0), (1024, 256, False, 0.0)])
-def test_empty_filter_check_agrees_with_librosas_warning(n_fft, n_mels, htk, fmin):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        librosa.filters.mel(sr=SR, n_fft=n_fft, n_mels=n_mels, htk=htk, fmin=fmin)
-    librosa_warns = any("Empty filters" in str(w.message) for w in caught)
+                         [(256, 95, False, 0.0), (256, 96, False, 0.0), (256, 60, True, 0.0),
+                          (256, 80, True, 0.0), (512, 128, True, 100.0), (512, 195, False, 0.0),
+                          (1024, 256, False, 0.0)])
+def test_empty_filter_check_agrees_with_librosas_filterbank(n_fft, n_mels, htk, fmin):
+    """Refused exactly when librosa's filterbank has an all-zero row. This includes a
+    first filter starting at 0 Hz, which librosa's "Empty filters" warning skips
+    (n_fft=512, n_mels=195: row 0 spans 0-30.8 Hz, the first bin above DC is 31.25 Hz)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weights = librosa.filters.mel(sr=SR, n_fft=n_fft, n_mels=n_mels, htk=htk, fmin=fmin)
+    zero_rows = int((weights.max(axis=1) == 0).sum())
     try:
         FeatureConfig(sr=SR, n_fft=n_fft, n_mels=n_mels, htk=htk, fmin=fmin)
-        refused = False
+        refused = 0
     except ValueError as error:
-        refused = "mel filters would hold no FFT bin" in str(error)
-    assert refused == librosa_warns
+        found = re.search(r"(\d+) of the \d+ mel filters would hold no FFT bin", str(error))
+        assert found, str(error)
+        refused = int(found.group(1))
+    assert refused == zero_rows
 
 
 def test_bad_signals_are_refused_before_librosa():
