@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ._validate import check_positive, check_signal, check_sr
+from .errors import AudiotutError
 
 __all__ = [
     "adsr",
@@ -712,7 +713,7 @@ def _espeak() -> tuple[ctypes.CDLL, int]:
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0,
                                      espeakng_loader.get_data_path().encode(), 0)
         if rate <= 0:
-            raise RuntimeError(f"eSpeak NG failed to initialize (code {rate}); reinstall "
+            raise AudiotutError(f"eSpeak NG failed to initialize (code {rate}); reinstall "
                                "espeakng-loader")
 
         def collect(wav, count, events):
@@ -744,8 +745,8 @@ def _voice_names(lib: ctypes.CDLL) -> list[str]:
 def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
     """Speak ``text`` offline with eSpeak NG and return it at ``sr``.
 
-    eSpeak NG is a formant synthesizer: robotic, but small, fast, deterministic
-    and available for about a hundred languages. It comes from the
+    eSpeak NG is a formant synthesizer: robotic, but small, fast and
+    available for about a hundred languages. It comes from the
     ``espeakng-loader`` wheel (the library and its voice data, no system
     package), is called through :mod:`ctypes` in synchronous mode, and its
     22 050 Hz output is resampled to ``sr`` with soxr.
@@ -773,6 +774,8 @@ def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
         some that are).
     ImportError
         If ``espeakng-loader`` is not installed.
+    audiotut.AudiotutError
+        If eSpeak NG fails to start or returns no audio.
 
     Notes
     -----
@@ -814,7 +817,7 @@ def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
                                   None, None)
         chunks, _ESPEAK["chunks"] = _ESPEAK["chunks"], []
     if status != 0 or not chunks:
-        raise RuntimeError(f"eSpeak NG produced no audio for {text!r} (status {status})")
+        raise AudiotutError(f"eSpeak NG produced no audio for {text!r} (status {status})")
     y = np.concatenate(chunks).astype(np.float32) / 32768.0
     if sr != rate:
         y = soxr.resample(y, rate, sr, quality="HQ")
