@@ -69,3 +69,15 @@ def check_positive(value: object, name: str, unit: str, *, whole: bool = False) 
         kind = "whole number" if whole else "finite number"
         raise ValueError(f"{name} must be a positive {kind} of {unit}, got {value!r}")
     return int(value) if whole else float(value)
+
+
+def check_rng(rng: object) -> np.random.Generator:
+    """Return a Generator from ``rng`` (a non-negative int seed, a Generator or None)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0):
+        return np.random.default_rng(rng)
+    raise ValueError(
+        f"rng must be an int seed (0 or more), a numpy.random.Generator or None, got {rng!r}; "
+        "e.g. rng=0 or rng=np.random.default_rng(0)"
+    )

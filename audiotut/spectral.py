@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from ._validate import check_signal
+from ._validate import check_rng, check_signal
 from .features import FeatureConfig
 
 __all__ = ["reconstruct", "spectral_convergence", "swap_fft2", "swap_stft"]
@@ -343,12 +343,7 @@ def reconstruct(
     if length is not None and (isinstance(length, bool)
                                or not isinstance(length, (int, np.integer)) or length <= 0):
         raise ValueError(f"length must be a positive whole number of samples or None, got {length!r}")
-    if rng is not None and not isinstance(rng, (int, np.integer, np.random.Generator)):
-        raise ValueError(
-            f"rng must be an int seed, a numpy.random.Generator or None, got {type(rng).__name__}; "
-            "e.g. rng=0 or rng=np.random.default_rng(0)"
-        )
-    generator = np.random.default_rng(rng)
+    generator = check_rng(rng)
 
     if method == "zero":
         return config.istft(magnitude.astype(np.complex64), length=length)

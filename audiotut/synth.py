@@ -35,7 +35,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validate import check_positive, check_signal, check_sr
+from ._validate import check_positive, check_rng, check_signal, check_sr
 from .errors import AudiotutError
 
 __all__ = [
@@ -364,7 +364,7 @@ def noise(*, sr: int, duration: float, color: str = "white",
     n = _samples(duration, sr)
     if color not in NOISE_COLORS:
         raise ValueError(f"color must be one of {sorted(NOISE_COLORS)}, got {color!r}")
-    generator = _generator(rng)
+    generator = check_rng(rng)
     white = generator.standard_normal(n)
     spectrum = np.fft.rfft(white)
     freqs = np.fft.rfftfreq(n, d=1 / sr)
@@ -378,16 +378,6 @@ def noise(*, sr: int, duration: float, color: str = "white",
     shaped -= shaped.mean()
     shaped *= NOISE_RMS / np.sqrt(np.mean(shaped**2))
     return shaped.astype(np.float32)
-
-
-def _generator(rng: object) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0):
-        return np.random.default_rng(rng)
-    raise ValueError(
-        f"rng must be a non-negative integer seed, a numpy.random.Generator or None, got {rng!r}"
-    )
 
 
 # --------------------------------------------------------------------------- notes
