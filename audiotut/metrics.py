@@ -1,14 +1,17 @@
-"""Measuring how close one signal is to another.
+"""Measuring how close one signal is to another, and how long a room rings.
 
-Taught in :doc:`/book/01_sampling` (quantization noise); later chapters use it
-to score reconstructions.
+:func:`snr_db` is taught in :doc:`/book/01_sampling` (quantization noise); later
+chapters use it to score reconstructions. :func:`rt60` (Schroeder backward
+integration) measures reverberation times, taught in :doc:`/book/07_augmentation`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["snr_db"]
+from ._validate import check_signal, check_sr
+
+__all__ = ["rt60", "snr_db"]
 
 
 def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -62,3 +65,78 @@ def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
     if noise_energy == 0.0:
         return float("inf")
     return 10.0 * float(np.log10(signal_energy / noise_energy))
+
+
+def rt60(h: np.ndarray, *, sr: int) -> float | np.ndarray:
+    """Reverberation time of an impulse response: seconds to decay by 60 dB.
+
+    Schroeder's backward integration turns the squared impulse response into
+    a smooth energy decay curve, ``E(t) = sum over t' >= t of h(t')²``, in dB
+    relative to its start. A straight line is fitted to it from −5 dB to
+    −35 dB (the T30 range, which skips the direct sound and stops above the
+    noise floor) and extrapolated to −60 dB: ``RT60 = -60 / slope``.
+
+    Parameters
+    ----------
+    h : numpy.ndarray
+        An impulse response, ``(n,)``, or one per channel, ``(channels, n)``,
+        float.
+    sr : int
+        Sample rate in Hz.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        RT60 in seconds: a float for ``(n,)``, a float64 array of one value
+        per channel for ``(channels, n)``.
+
+    Raises
+    ------
+    ValueError
+        For an integer, NaN or wrongly shaped ``h``, an all-zero channel, or a
+        decay curve that never reaches −35 dB (the response is cut too early,
+        or it is not an impulse response: pass a longer one).
+
+    Notes
+    -----
+    Taught in :doc:`/book/07_augmentation`; :func:`audiotut.synth.room_impulse_response`
+    uses it to calibrate its rooms. Same method as pyroomacoustics'
+    ``measure_rt60(h, fs, decay_db=30)``, but it refuses, instead of silently
+    fitting a shorter range, when the decay is too short.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut.metrics import rt60
+    >>> sr = 16000
+    >>> t = np.arange(sr) / sr
+    >>> h = np.random.default_rng(0).standard_normal(sr) * 10 ** (-3 * t / 0.5)  # -60 dB in 0.5 s
+    >>> round(rt60(h, sr=sr), 2)
+    0.5
+    """
+    h = check_signal(h, name="h")
+    sr = check_sr(sr)
+    if h.dtype.kind != "f":
+        raise ValueError(f"h has integer dtype {h.dtype}; pass the impulse response as float")
+    if h.ndim == 2:
+        return np.array([_rt60_channel(row, sr, f"h[{i}]") for i, row in enumerate(h)])
+    return _rt60_channel(h, sr, "h")
+
+
+def _rt60_channel(h: np.ndarray, sr: int, name: str) -> float:
+    energy = np.cumsum(np.square(h[::-1], dtype=np.float64))[::-1]
+    if energy[0] == 0:
+        raise ValueError(f"{name} is all zeros: silence has no reverberation time")
+    energy = energy[:np.flatnonzero(energy > 0)[-1] + 1]       # drop an all-zero tail
+    decay = 10 * np.log10(energy / energy[0])
+    start = int(np.argmax(decay <= -5))
+    reached = decay <= -35
+    if not reached.any() or int(np.argmax(reached)) - start < 2:
+        raise ValueError(
+            f"{name} decays by only {-decay[-1]:.1f} dB over its {len(h)} samples, not the "
+            "35 dB that the T30 fit (-5 to -35 dB) needs; pass a longer impulse response "
+            "(the whole tail, until it fades into silence)"
+        )
+    stop = int(np.argmax(reached))
+    slope, _ = np.polyfit(np.arange(start, stop) / sr, decay[start:stop], 1)
+    return float(-60.0 / slope)

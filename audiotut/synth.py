@@ -977,9 +977,9 @@ class _Rooms:
 
 def _schroeder_rt60(h: np.ndarray, *, sr: int) -> float:
     """RT60 from the Schroeder curve, fitted from −5 to −35 dB (T30), extrapolated."""
-    from pyroomacoustics.experimental.rt60 import measure_rt60
+    from .metrics import rt60
 
-    return float(measure_rt60(h, fs=sr, decay_db=30))
+    return float(rt60(h, sr=sr))
 
 
 def reverberate(y: np.ndarray, *, sr: int, room_dim: Sequence[float], rt60: float,
