@@ -6,18 +6,20 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.display` plays and plots them (chapter 1);
 - :mod:`audiotut.examples` fetches the book's real recordings (chapter 1);
 - :mod:`audiotut.sampling` covers aliasing and quantization (chapter 1);
-- :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1);
+- :mod:`audiotut.metrics` measures signal-to-noise ratios (chapter 1) and RT60 (chapter 7);
 - :mod:`audiotut.playback` plays and records through the sound card (chapter 2);
 - :mod:`audiotut.synth` synthesizes tones, noise, speech and rooms (chapter 3);
 - :mod:`audiotut.features` describes a spectral front-end once: STFT, mel, MFCC (chapters 4 and 5);
 - :mod:`audiotut.spectral` runs the phase experiments and Griffin–Lim (chapter 4);
-- :mod:`audiotut.loudness` measures and normalizes levels: peak, RMS, LUFS, true peak (chapter 6).
+- :mod:`audiotut.loudness` measures and normalizes levels: peak, RMS, LUFS, true peak (chapter 6);
+- :mod:`audiotut.augment` augments audio and spectrograms, reproducibly (chapter 7).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
-from . import display, examples, features, io, loudness, metrics, playback, sampling, spectral, synth
+from . import (augment, display, examples, features, io, loudness, metrics, playback, sampling,
+               spectral, synth)
 from .errors import (
     AudioDeviceError,
     AudioFileError,
@@ -35,6 +37,7 @@ __all__ = [
     "ExampleDataError",
     "SilentSignalWarning",
     "__version__",
+    "augment",
     "display",
     "examples",
     "features",
