@@ -36,7 +36,7 @@ def _expected_media(page: str) -> tuple[int, int]:
     for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            figures += "image/png" in data
+            figures += "image/png" in data or "image/jpeg" in data
             players += "".join(data.get("text/html", "")).count("<audio")
     return figures, players
 
