@@ -22,8 +22,9 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "audiotut needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 
+# tf: chapter 8's Rosetta cells (TensorFlow, Keras 3, kapre) run under nbval too
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[book,test]"
+	$(PY) -m pip install --quiet -e ".[book,test,tf]"
 	@touch $(STAMP)
 
 book: $(STAMP)
