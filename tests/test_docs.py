@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["audiotut.io", "audiotut.display", "audiotut.examples", "audiotut.sampling",
            "audiotut.metrics", "audiotut.errors", "audiotut.playback",
            "audiotut.loudness", "audiotut.synth", "audiotut.features",
-           "audiotut.spectral", "audiotut.augment"]
+           "audiotut.spectral", "audiotut.augment", "audiotut.gpu"]
 CHAPTER = re.compile(r":doc:`/book/(\d\d_[a-z_]+)`")
 
 
