@@ -1,6 +1,6 @@
 """The talk's effects chain, rebuilt with pedalboard and with SoX, timed on the same clips.
 
-The talk augmented audio with pysndfx (a 2018 SoX wrapper that no longer runs on NumPy 2):
+The talk augmented audio with pysndfx (a 2018 SoX wrapper that no longer runs on NumPy 2.3 or later):
 ``AudioEffectsChain().highshelf().delay().phaser().reverb().lowshelf()``, all defaults,
 which runs ``sox ... treble -20 3000 0.5 echo 0.8 0.5 1000 0.3 1800 0.25
 phaser 0.9 0.8 1 0.25 2 -s reverb 50 50 100 100 20 0 bass -20 100 0.5``.
@@ -117,7 +117,7 @@ def run_sox(tfm: sox.Transformer, y: np.ndarray, sr: int) -> np.ndarray:
 
 
 def talk_check(y: np.ndarray, sr: int) -> dict:
-    """Run the talk's pysndfx chain: as pysndfx (fails on NumPy 2) and as its raw command."""
+    """Run the talk's pysndfx chain: as pysndfx (fails on NumPy >= 2.3) and as its raw command."""
     from pysndfx import AudioEffectsChain
 
     fx = AudioEffectsChain().highshelf().delay().phaser().reverb().lowshelf()
