@@ -10,8 +10,8 @@ Taught in :doc:`/book/01_sampling`.
 
 from __future__ import annotations
 
-__all__ = ["AudioDeviceError", "AudioFileError", "AudiotutError", "ExampleDataError",
-           "SilentSignalWarning"]
+__all__ = ["AudioDeviceError", "AudioFileError", "AudiotutError", "DatasetError",
+           "ExampleDataError", "SilentSignalWarning"]
 
 
 class AudiotutError(Exception):
@@ -43,6 +43,20 @@ class ExampleDataError(AudiotutError, OSError):
     directory holding librosa's example files).
 
     Taught in :doc:`/book/01_sampling`.
+    """
+
+
+class DatasetError(AudiotutError, OSError):
+    """A dataset's files are missing, altered, or could not be downloaded and verified.
+
+    Raised by :mod:`audiotut.datasets` when a recording does not match the
+    SHA-256 sum shipped with audiotut, when a folder holds something else than
+    the dataset, or when a download or its archive is broken. The message
+    names the files and the call that repairs the copy (for instance: delete
+    the folder and call :func:`audiotut.datasets.fsdd` again). It is an
+    :class:`OSError`, like the other file errors.
+
+    Taught in :doc:`/book/09_datasets`.
     """
 
 

@@ -1,0 +1,522 @@
+"""audiotut.datasets: FSDD downloaded from a local server, verified, split, fed to torch.
+
+The download tests serve a small archive, laid out like GitHub's, from an HTTP
+server on 127.0.0.1, and check the recordings against a subset of the shipped
+manifest. The rest uses the shared copy of FSDD v1.0.10 (``AUDIOTUT_DATA_DIR``,
+set by CI), which is only read.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import os
+import pickle
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audiotut import datasets
+from audiotut.errors import DatasetError
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("AUDIOTUT_DATA_DIR") or ROOT.parent / "shared" / "data")
+TOP = "free-spoken-digit-dataset-1.0.10"
+# 2 speakers x 2 digits x 4 takes (two official test takes, two training takes)
+SMALL = [f"{digit}_{speaker}_{take}.wav" for digit in (3, 7) for speaker in ("george", "theo")
+         for take in (0, 4, 5, 49)]
+METADATA = b"""\"\"\"A python dictionary to store meta-data about the speakers.\"\"\"
+
+metadata = {
+    'george': {'gender': 'male', 'accent': 'GRC/Greek', 'language': 'english'},
+    'theo': {
+    \t'gender': 'male',
+    \t'accent': 'USA/neutral',
+    \t'language': 'english'
+    }
+}
+"""
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def shared_copy() -> Path:
+    """The shared, read-only copy of FSDD v1.0.10 (its folder holding recordings/)."""
+    folder = DATA_DIR / "fsdd-v1.0.10"
+    if not (folder / "recordings").is_dir():
+        pytest.skip(f"no shared copy of FSDD v1.0.10 at {folder}: set AUDIOTUT_DATA_DIR to a "
+                    "folder holding fsdd-v1.0.10/recordings/ (CI sets it to shared/data)")
+    return folder
+
+
+@pytest.fixture
+def small(shared_copy, monkeypatch) -> dict[str, bytes]:
+    """16 real recordings, with fsdd() expecting exactly them (a subset of the manifest)."""
+    full = datasets._manifest()
+    monkeypatch.setattr(datasets, "_manifest", lambda: {name: full[name] for name in SMALL})
+    return {name: (shared_copy / "recordings" / name).read_bytes() for name in SMALL}
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """An empty cache folder in AUDIOTUT_DATA_DIR."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AUDIOTUT_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def offline(monkeypatch) -> None:
+    """Any download or outgoing connection fails the test."""
+    import pooch
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the network was used: {args!r:.200}")
+
+    monkeypatch.setattr(pooch, "retrieve", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def _archive(files: dict[str, bytes], *, metadata: bytes | None = METADATA) -> bytes:
+    """A zip laid out like GitHub's archive of the tag."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{TOP}/", b"")
+        archive.writestr(f"{TOP}/README.md", b"# Free Spoken Digit Dataset (FSDD)\n")
+        if metadata is not None:
+            archive.writestr(f"{TOP}/metadata.py", metadata)
+        archive.writestr(f"{TOP}/recordings/", b"")
+        for name, data in files.items():
+            archive.writestr(f"{TOP}/recordings/{name}", data)
+    return buffer.getvalue()
+
+
+class _Server:
+    """An HTTP server on 127.0.0.1 serving bytes per path; ``cut`` paths stop halfway."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[bytes, bool]] = {}
+        self.hits: list[str] = []
+        routes, hits = self.routes, self.hits
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                hits.append(self.path)
+                if self.path not in routes:
+                    self.send_error(404)
+                    return
+                body, cut = routes[self.path]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/zip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:len(body) // 2] if cut else body)
+                self.wfile.flush()
+                self.close_connection = True
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str, body: bytes, *, cut: bool = False) -> str:
+        self.routes[path] = (body, cut)
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    running = _Server()
+    yield running
+    running.close()
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*"))}
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def test_shipped_manifest_lists_3000_recordings_of_6_speakers():
+    manifest = datasets._manifest()
+    text = (ROOT / "audiotut" / "data" / "fsdd-v1.0.10.sha256").read_text(encoding="ascii")
+    lines = text.splitlines()
+    assert len(lines) == len(manifest) == 3000 and lines == sorted(lines, key=lambda l: l[66:])
+    assert all(len(line) > 66 and line[64:66] == "  " for line in lines)
+    parts = [name[:-4].split("_") for name in manifest]
+    assert {p[0] for p in parts} == {str(d) for d in range(10)}
+    assert {p[1] for p in parts} == {"george", "jackson", "lucas", "nicolas", "theo", "yweweler"}
+    assert {int(p[2]) for p in parts} == set(range(50))
+
+
+def test_manifest_tool_reproduces_the_shipped_manifest(shared_copy, tmp_path):
+    output = tmp_path / "fsdd.sha256"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "make_fsdd_manifest.py"),
+                             str(shared_copy / "recordings"), "-o", str(output)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert output.read_bytes() == (ROOT / "audiotut/data/fsdd-v1.0.10.sha256").read_bytes()
+
+
+# --------------------------------------------------------------------------- the full copy
+
+
+def test_full_copy_verifies_and_has_the_published_layout(shared_copy, record_property):
+    started = time.perf_counter()
+    ds = datasets.fsdd(root=shared_copy)
+    elapsed = time.perf_counter() - started
+    record_property("measured", f"fsdd(root=shared): 3000 files verified in {elapsed:.3f} s")
+    assert len(ds) == 3000 and len(ds.files) == 3000
+    assert sorted(set(ds.speakers)) == ["george", "jackson", "lucas", "nicolas", "theo",
+                                        "yweweler"]
+    assert np.bincount(ds.digits).tolist() == [300] * 10
+    assert sorted(set(ds.takes.tolist())) == list(range(50))
+    combos = set(zip(ds.digits.tolist(), ds.speakers.tolist(), ds.takes.tolist()))
+    assert len(combos) == 3000           # each (digit, speaker, take) exactly once
+    for i in (0, 1234, 2999):
+        digit, speaker, take = ds.files[i].stem.split("_")
+        assert (int(digit), speaker, int(take)) == (ds.digits[i], ds.speakers[i], ds.takes[i])
+    assert ds.digits.dtype == np.int64 and ds.takes.dtype == np.int64
+    assert ds.speakers_info["lucas"] == {"accent": "DEU/German", "gender": "male",
+                                         "language": "english"}
+    total = sum(path.stat().st_size for path in ds.files)
+    record_property("measured", f"FSDD v1.0.10 recordings: {total / 1e6:.1f} MB on disk")
+    assert 20e6 < total < 23e6
+
+
+def test_official_split_holds_out_takes_0_to_4(shared_copy):
+    ds = datasets.fsdd(root=shared_copy)
+    train, test = ds.split("official")
+    assert (len(train), len(test)) == (2700, 300)
+    assert set(test.takes.tolist()) == set(range(5))
+    assert set(train.takes.tolist()) == set(range(5, 50))
+    assert np.bincount(test.digits).tolist() == [30] * 10   # 6 speakers x 5 takes per digit
+    assert not set(map(str, train.files)) & set(map(str, test.files))
+    assert isinstance(train, datasets.FSDD) and train.speakers_info == ds.speakers_info
+
+
+def test_speaker_split_holds_out_one_voice(shared_copy):
+    ds = datasets.fsdd(root=shared_copy)
+    train, test = ds.split("speaker", held_out="theo")
+    assert (len(train), len(test)) == (2500, 500)
+    assert set(test.speakers) == {"theo"} and "theo" not in set(train.speakers)
+    inner_train, inner_test = train.split("official")       # splits compose
+    assert (len(inner_train), len(inner_test)) == (2250, 250)
+
+
+def test_load_reads_float32_at_8000_hz(shared_copy):
+    ds = datasets.fsdd(root=shared_copy)
+    y, sr = ds.load(-1)
+    assert (y.dtype, y.ndim, sr) == (np.float32, 1, 8000)
+    raw = np.frombuffer(ds.files[-1].read_bytes()[44:], dtype="<i2")  # 16-bit PCM after header
+    np.testing.assert_allclose(y, raw / 32768.0, atol=1e-7)
+    y16, sr16 = ds.load(-1, sr=16000)
+    assert sr16 == 16000 and y16.shape[0] == 2 * y.shape[0]
+    with pytest.raises(IndexError, match="3000"):
+        ds.load(3000)
+
+
+def test_filled_cache_works_offline_and_writes_nothing(shared_copy, monkeypatch, offline):
+    monkeypatch.setenv("AUDIOTUT_DATA_DIR", str(shared_copy.parent))
+    before = _tree(shared_copy.parent)
+    ds = datasets.fsdd(download=False)
+    ds = datasets.fsdd()                 # download=True does not download either
+    assert len(ds) == 3000 and ds.root == shared_copy
+    assert _tree(shared_copy.parent) == before
+
+
+def test_altered_file_in_a_cache_is_named_with_the_repair(small, cache, offline):
+    recordings = cache / "fsdd-v1.0.10" / "recordings"
+    recordings.mkdir(parents=True)
+    for name, data in small.items():
+        (recordings / name).write_bytes(data)
+    assert len(datasets.fsdd()) == 16
+    damaged = bytearray(small["3_george_5.wav"])
+    damaged[1000] ^= 1                    # one bit of one sample
+    (recordings / "3_george_5.wav").write_bytes(bytes(damaged))
+    (recordings / "7_theo_49.wav").unlink()
+    with pytest.raises(DatasetError) as caught:
+        datasets.fsdd()
+    message = str(caught.value)
+    assert "3_george_5.wav" in message and "7_theo_49.wav" in message
+    assert "1 of the 16 recordings are missing" in message
+    assert f"Delete the folder '{cache / 'fsdd-v1.0.10'}'" in message
+    assert "fsdd(download=True)" in message and isinstance(caught.value, OSError)
+
+
+# --------------------------------------------------------------------------- download
+
+
+def test_download_from_a_local_server_then_offline(small, cache, server, monkeypatch):
+    url = server.url("/v1.0.10.zip", _archive(small))
+    ds = datasets.fsdd(url=url)
+    assert server.hits == ["/v1.0.10.zip"]
+    target = cache / "fsdd-v1.0.10"
+    assert ds.root == target and len(ds) == 16
+    assert sorted(os.listdir(cache)) == ["fsdd-v1.0.10"]          # no temporary folder left
+    assert sorted(os.listdir(target)) == ["README.upstream.md", "recordings", "speakers.json"]
+    for name, data in small.items():
+        assert (target / "recordings" / name).read_bytes() == data
+    assert ds.speakers_info == {
+        "george": {"accent": "GRC/Greek", "gender": "male", "language": "english"},
+        "theo": {"accent": "USA/neutral", "gender": "male", "language": "english"}}
+    train, test = ds.split("official")
+    assert (len(train), len(test)) == (8, 8)
+    assert ds.load(0)[1] == 8000
+    # the second call reads the cache: no request, even with the network gone
+    import pooch
+    monkeypatch.setattr(pooch, "retrieve", lambda *a, **k: pytest.fail("downloaded again"))
+    assert len(datasets.fsdd(url=url)) == 16 and server.hits == ["/v1.0.10.zip"]
+
+
+def test_archive_without_metadata_gives_empty_speakers_info(small, cache, server):
+    ds = datasets.fsdd(url=server.url("/bare.zip", _archive(small, metadata=None)))
+    assert ds.speakers_info == {} and len(ds) == 16
+
+
+def test_not_a_zip_is_a_clear_error_and_leaves_nothing(small, cache, server):
+    url = server.url("/broken.zip", b"<html>rate limited</html>" * 100)
+    with pytest.raises(DatasetError, match=r"is not a zip archive.*nothing was kept"):
+        datasets.fsdd(url=url)
+    assert os.listdir(cache) == []
+
+
+def test_altered_file_in_the_archive_is_named_and_nothing_is_kept(small, cache, server):
+    files = dict(small)
+    files["7_george_4.wav"] = files["7_george_4.wav"][:-2] + b"\x00\x01"
+    del files["3_theo_0.wav"]
+    with pytest.raises(DatasetError) as caught:
+        datasets.fsdd(url=server.url("/altered.zip", _archive(files)))
+    message = str(caught.value)
+    assert "7_george_4.wav" in message and "3_theo_0.wav" in message
+    assert "nothing was kept" in message and "url=" in message
+    assert os.listdir(cache) == []
+
+
+def test_archive_of_something_else_is_a_clear_error(small, cache, server):
+    with pytest.raises(DatasetError, match="holds none of the 16 recordings"):
+        datasets.fsdd(url=server.url("/other.zip", _archive({"hello.wav": b"RIFF"})))
+    assert os.listdir(cache) == []
+
+
+def test_interrupted_download_leaves_nothing_half_written(small, cache, server):
+    url = server.url("/cut.zip", _archive(small), cut=True)
+    with pytest.raises(DatasetError, match=r"could not download.*nothing was kept"):
+        datasets.fsdd(url=url)
+    assert server.hits == ["/cut.zip"] and os.listdir(cache) == []
+    server.url("/cut.zip", _archive(small))                        # the retry succeeds
+    assert len(datasets.fsdd(url=url)) == 16
+
+
+def test_stale_temporary_folders_are_removed_by_the_next_download(small, cache, server):
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    host = datasets._host()
+    crashed = cache / f".fsdd-v1.0.10.{host}.{finished.pid}.x1.part"
+    old = cache / ".fsdd-v1.0.10.otherhost.1234.x2.part"
+    running = cache / ".fsdd-v1.0.10.otherhost.1234.x3.part"       # maybe still downloading
+    mine = cache / f".fsdd-v1.0.10.{host}.{os.getpid()}.x4.part"
+    for folder in (crashed, old, running, mine):
+        (folder / "fsdd-v1.0.10" / "recordings").mkdir(parents=True)
+        (folder / "fsdd-v1.0.10" / "recordings" / "0_george_0.wav").write_bytes(b"half")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    datasets.fsdd(url=server.url("/ok.zip", _archive(small)))
+    assert sorted(os.listdir(cache)) == sorted(["fsdd-v1.0.10", running.name, mine.name])
+
+
+def test_unreachable_server_is_a_clear_error(small, cache):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]   # nothing listens once it is closed
+    with pytest.raises(DatasetError, match=r"could not download FSDD v1.0.10 from http"):
+        datasets.fsdd(url=f"http://127.0.0.1:{port}/v1.0.10.zip")
+    assert os.listdir(cache) == []
+
+
+def test_empty_cache_without_download_says_how_to_get_it(cache, offline):
+    with pytest.raises(FileNotFoundError) as caught:
+        datasets.fsdd(download=False)
+    message = str(caught.value)
+    assert str(cache) in message and "AUDIOTUT_DATA_DIR" in message
+    assert "audiotut.datasets.fsdd()" in message and "root=" in message
+    assert not cache.exists()            # nothing was created
+
+
+# --------------------------------------------------------------------------- roots
+
+
+def test_root_with_other_content_is_a_clear_error(tmp_path, offline):
+    (tmp_path / "notes.txt").write_text("not audio")
+    (tmp_path / "images").mkdir()
+    with pytest.raises(DatasetError, match=r"does not hold FSDD v1.0.10.*found images/, notes.txt"):
+        datasets.fsdd(root=tmp_path)
+    (tmp_path / "recordings").mkdir()
+    (tmp_path / "recordings" / "dog_bark_1.wav").write_bytes(b"RIFF")
+    with pytest.raises(DatasetError, match=r"holds none of the 3000 recordings.*dog_bark_1"):
+        datasets.fsdd(root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="No FSDD folder"):
+        datasets.fsdd(root=tmp_path / "absent")
+    with pytest.raises(DatasetError, match="is a file"):
+        datasets.fsdd(root=tmp_path / "notes.txt")
+
+
+def test_root_may_name_the_folder_above_the_dataset(small, tmp_path, offline):
+    recordings = tmp_path / "data" / "fsdd-v1.0.10" / "recordings"
+    recordings.mkdir(parents=True)
+    for name, data in small.items():
+        (recordings / name).write_bytes(data)
+    (tmp_path / "data" / "fsdd-v1.0.10" / "metadata.py").write_bytes(METADATA)  # a clone
+    ds = datasets.fsdd(root=tmp_path / "data")
+    assert ds.root == tmp_path / "data" / "fsdd-v1.0.10" and len(ds) == 16
+    assert ds.speakers_info["theo"]["accent"] == "USA/neutral"
+    (recordings / "3_george_0.wav").write_bytes(b"RIFF....WAVE")
+    with pytest.raises(DatasetError, match=r"3_george_0.wav.*fresh copy of the release"):
+        datasets.fsdd(root=tmp_path / "data")
+
+
+def test_bad_arguments_are_explained(shared_copy, tmp_path):
+    with pytest.raises(ValueError, match="pass one of them"):
+        datasets.fsdd(root=tmp_path, url="http://example.org/fsdd.zip")
+    with pytest.raises(ValueError, match="download must be True or False"):
+        datasets.fsdd(download="no")
+    with pytest.raises(TypeError, match="root must be a str or os.PathLike"):
+        datasets.fsdd(root=3)
+    ds = datasets.fsdd(root=shared_copy)
+    with pytest.raises(ValueError, match=r"unknown split 'random'; choose one of: official, "
+                                         r"speaker"):
+        ds.split("random")
+    with pytest.raises(ValueError, match=r"held_out= one of the speakers \['george', 'jackson', "
+                                         r"'lucas', 'nicolas', 'theo', 'yweweler'\]; got "
+                                         r"held_out='alice'"):
+        ds.split("speaker", held_out="alice")
+    with pytest.raises(ValueError, match="got no held_out"):
+        ds.split("speaker")
+    with pytest.raises(ValueError, match="held_out= is for split"):
+        ds.split("official", held_out="theo")
+    for length in (0, -8000, 0.5, True):
+        with pytest.raises(ValueError, match="length must be a positive whole number"):
+            ds.to_torch(length=length)
+    with pytest.raises(ValueError, match="transform must be a callable"):
+        ds.to_torch(length=8000, transform="logmel")
+    with pytest.raises(ValueError, match="boolean mask needs 3000"):
+        ds.subset(np.ones(5, dtype=bool))
+
+
+# --------------------------------------------------------------------------- torch
+
+
+def _small_root(small: dict[str, bytes], folder: Path) -> Path:
+    (folder / "recordings").mkdir(parents=True)
+    for name, data in small.items():
+        (folder / "recordings" / name).write_bytes(data)
+    return folder
+
+
+def test_to_torch_crops_around_the_centre_and_pads_at_the_end(small, tmp_path):
+    import torch
+
+    ds = datasets.fsdd(root=_small_root(small, tmp_path / "fsdd"))
+    clips = [ds.load(i)[0] for i in range(len(ds))]
+    lengths = [len(y) for y in clips]
+    length = int(np.median(lengths))
+    data = ds.to_torch(length=length)
+    assert isinstance(data, torch.utils.data.Dataset) and len(data) == 16
+    cropped = padded = 0
+    for i, y in enumerate(clips):
+        x, digit = data[i]
+        assert x.dtype == torch.float32 and x.shape == (length,) and digit == ds.digits[i]
+        if len(y) >= length:
+            start = (len(y) - length) // 2
+            assert np.array_equal(x.numpy(), y[start:start + length])
+            cropped += 1
+        else:
+            assert np.array_equal(x.numpy()[:len(y)], y)
+            assert not x[len(y):].any()
+            padded += 1
+    assert cropped >= 1 and padded >= 1
+    batch, digits = next(iter(torch.utils.data.DataLoader(data, batch_size=5)))
+    assert batch.shape == (5, length) and digits.dtype == torch.int64
+    copy = pickle.loads(pickle.dumps(data))          # what spawn-started workers receive
+    assert torch.equal(copy[3][0], data[3][0]) and copy.length == length
+
+
+def test_to_torch_applies_a_logmel_to_each_item(small, tmp_path):
+    import torch
+
+    from audiotut.features import FeatureConfig
+    from audiotut.gpu import LogMel, log_mel
+
+    ds = datasets.fsdd(root=_small_root(small, tmp_path / "fsdd"))
+    cfg = FeatureConfig(sr=8000, n_fft=256, n_mels=40)
+    features = ds.to_torch(length=8000, transform=LogMel(cfg))
+    x, digit = features[2]
+    raw, _ = ds.to_torch(length=8000)[2]
+    assert x.shape[0] == 40 and x.ndim == 2 and digit == ds.digits[2]
+    assert torch.allclose(x, log_mel(raw, config=cfg))
+    with pytest.raises(ValueError, match=r"sr=16000, but FSDD is at 8000 Hz"):
+        ds.to_torch(length=8000, transform=LogMel(FeatureConfig(sr=16000)))
+
+
+def test_to_torch_runs_a_pipeline_per_item_and_epoch(small, tmp_path):
+    from audiotut.augment import Pipeline, Step, Uniform
+    from audiotut.loudness import peak_normalize
+
+    ds = datasets.fsdd(root=_small_root(small, tmp_path / "fsdd"))
+    pipe = Pipeline([Step(peak_normalize, peak_db=Uniform(-12, -1))], seed=0)
+    data = ds.to_torch(length=20000, transform=pipe)    # longer than any recording: no crop
+    x, _ = data[5]
+    y, _ = ds.load(5)
+    expected = pipe(y, sr=8000, index=5, epoch=0)
+    assert np.array_equal(x.numpy()[:len(y)], expected)
+    peak_db = 20 * np.log10(float(x.abs().max()))
+    assert -12 <= peak_db <= -1
+    assert np.array_equal(data[5][0].numpy(), x.numpy())        # same item, same draw
+    data.epoch = 1
+    assert not np.array_equal(data[5][0].numpy(), x.numpy())
+    data.set_epoch(0)
+    assert np.array_equal(data[5][0].numpy(), x.numpy())
+    with pytest.raises(ValueError, match="epoch must be a whole number"):
+        data.epoch = -1
+
+
+def test_import_does_not_import_torch():
+    code = "import sys, audiotut.datasets; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_read_only_copy_is_only_read(small, tmp_path, offline):
+    folder = _small_root(small, tmp_path / "fsdd")
+    for path in [*folder.rglob("*"), folder]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        before = _tree(folder)
+        assert len(datasets.fsdd(root=folder)) == 16
+        assert _tree(folder) == before
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755)
+        shutil.rmtree(folder)
