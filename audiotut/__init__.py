@@ -12,18 +12,22 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.features` describes a spectral front-end once: STFT, mel, MFCC (chapters 4 and 5);
 - :mod:`audiotut.spectral` runs the phase experiments and Griffin–Lim (chapter 4);
 - :mod:`audiotut.loudness` measures and normalizes levels: peak, RMS, LUFS, true peak (chapter 6);
-- :mod:`audiotut.augment` augments audio and spectrograms, reproducibly (chapter 7).
+- :mod:`audiotut.augment` augments audio and spectrograms, reproducibly (chapter 7);
+- :mod:`audiotut.gpu` computes the same features in PyTorch, on any device (chapter 8);
+- :mod:`audiotut.datasets` downloads and verifies the Free Spoken Digit Dataset (chapter 9);
+- :mod:`audiotut.models` holds chapter 9's digit classifier and its training glue (chapter 9).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
-from . import (augment, display, examples, features, io, loudness, metrics, playback, sampling,
-               spectral, synth)
+from . import (augment, datasets, display, examples, features, gpu, io, loudness, metrics,
+               models, playback, sampling, spectral, synth)
 from .errors import (
     AudioDeviceError,
     AudioFileError,
     AudiotutError,
+    DatasetError,
     ExampleDataError,
     SilentSignalWarning,
 )
@@ -34,16 +38,20 @@ __all__ = [
     "AudioDeviceError",
     "AudioFileError",
     "AudiotutError",
+    "DatasetError",
     "ExampleDataError",
     "SilentSignalWarning",
     "__version__",
     "augment",
+    "datasets",
     "display",
     "examples",
     "features",
+    "gpu",
     "io",
     "loudness",
     "metrics",
+    "models",
     "playback",
     "sampling",
     "spectral",

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["audiotut.io", "audiotut.display", "audiotut.examples", "audiotut.sampling",
            "audiotut.metrics", "audiotut.errors", "audiotut.playback",
            "audiotut.loudness", "audiotut.synth", "audiotut.features",
-           "audiotut.spectral", "audiotut.augment", "audiotut.gpu"]
+           "audiotut.spectral", "audiotut.augment", "audiotut.gpu",
+           "audiotut.datasets", "audiotut.models"]
 CHAPTER = re.compile(r":doc:`/book/(\d\d_[a-z_]+)`")
 
 
@@ -69,7 +70,8 @@ def test_keyword_only_after_the_signal():
         positional = [p.name for p in parameters
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         allowed = {"save": 2, "snr_db": 2, "measure_lag": 2, "mix": 2, "chirp": 2, "swap_fft2": 2,
-                   "swap_stft": 2, "spectral_convergence": 2}.get(name, 1)  # two-input functions
+                   "swap_stft": 2, "spectral_convergence": 2, "confusion_matrix": 2,
+                   "predict": 2, "evaluate": 2}.get(name, 1)  # two-input functions
         assert len(positional) <= allowed, f"{module_name}.{name}: {positional} are positional"
         assert "sr" not in positional, f"{module_name}.{name}: sr must be keyword-only"
 
