@@ -148,3 +148,45 @@ def test_page_works_in_chromium(browser, server, page):
     for image in images:
         assert image["width"] > 0, f"{page}: image did not load: {image['src']}"
     assert not problems, f"{page}: " + "\n".join(problems)
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")  # precomposed Hangul syllables
+
+
+@pytest.mark.browser
+def test_hangul_renders_with_a_cjk_font(browser, server, record_property):
+    """The talk's Korean title renders with a CJK font, not as empty boxes (tofu).
+
+    Chromium reports, through the DevTools Protocol, which platform fonts drew a node's
+    glyphs; without a font that has Hangul it draws .notdef boxes with a Latin one.
+    """
+    title = "딥러닝으로 오디오 만나보기 (실전편)"
+    tab = browser.new_page()
+    tab.set_default_timeout(180_000)
+    try:
+        response = tab.goto(f"{server}/book/intro.html", wait_until="load")
+        assert response is not None and response.ok, f"intro.html: HTTP {response and response.status}"
+        cdp = tab.context.new_cdp_session(tab)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        node = text = None
+        for node_id in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "em"})["nodeIds"]:
+            children = cdp.send("DOM.describeNode", {"nodeId": node_id, "depth": 1})["node"].get("children", [])
+            candidate = "".join(child.get("nodeValue", "") for child in children)
+            if title in candidate:
+                node, text = node_id, candidate
+                break
+        assert node is not None, f"intro.html has no <em> with the talk's title {title!r}"
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        tab.close()
+
+    syllables = len(HANGUL.findall(text))
+    used = ", ".join(f"{font['familyName']} ({font['glyphCount']} glyphs)" for font in fonts)
+    cjk = sum(font["glyphCount"] for font in fonts if "CJK" in font["familyName"])
+    record_property("measured", f"intro.html, the talk's Korean title: {used}")
+    assert cjk >= syllables, (
+        f"Hangul rendered with {used or 'no font'}, not a CJK font ({cjk} of {syllables} "
+        f"syllables in {text!r}): install fonts-noto-cjk"
+    )
