@@ -63,6 +63,8 @@ from pedalboard import (
 
 from audiotut import examples
 
+from _machine import cpu_model  # benchmarks/_machine.py, beside this script
+
 # pysox logs through the "sox" logger (level WARNING, set when it is imported); keep its
 # occasional advice off stderr. Nothing in this chain logs, so this changes no output.
 logging.getLogger("sox").setLevel(logging.ERROR)
@@ -163,14 +165,7 @@ def median_ms(pairs: dict, repeats: int) -> dict:
 
 def machine() -> dict:
     """CPU, cores, library versions and the date, for the label of the results."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     sox_version = subprocess.run(["sox", "--version"], capture_output=True, text=True)
     return {

@@ -76,6 +76,8 @@ import torch
 from audiotut import gpu
 from audiotut.features import FeatureConfig
 
+from _machine import cpu_model  # benchmarks/_machine.py, beside this script
+
 CONFIG = FeatureConfig(sr=16000, n_fft=512, hop_length=160, n_mels=64)
 CLIPS, SECONDS = 128, 4.0
 BATCHES = (128, 512, 2048)       # batch sizes of the CUDA scaling rows
@@ -416,14 +418,7 @@ def parity(device: str, clips: np.ndarray) -> dict:
 
 def machine() -> dict:
     """CPU, cores, GPU, library versions, load and the date, to label the results."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
 
     def version(package: str) -> str | None:
         try:
