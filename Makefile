@@ -38,10 +38,13 @@ test: $(STAMP)
 	$(PY) -m pytest --doctest-modules --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg audiotut tests book $(PYTEST_ARGS)
 
+# As root (a container, a cloud notebook) JupyterLab refuses to start without
+# --allow-root; LAB_ARGS passes anything else (e.g. LAB_ARGS="--no-browser --port 8899").
+LAB_ARGS ?=
 lab: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[lab]"
 	$(PY) -m ipykernel install --user --name audiotut --display-name "Python (audiotut)"
-	$(VENV)/bin/jupyter lab --notebook-dir=book
+	$(VENV)/bin/jupyter lab --notebook-dir=book $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 # Under the virtual sound card of tests/virtual_audio.py (a JACK loopback), as in the
 # tests, so chapter 2's play and record cells run the same way nbval re-runs them.
