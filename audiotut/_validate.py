@@ -53,6 +53,17 @@ def check_signal(y: object, *, name: str = "y") -> np.ndarray:
     return y
 
 
+def check_float_signal(y: object, *, name: str = "y") -> np.ndarray:
+    """:func:`check_signal`, and refuse integer PCM: the operation needs float samples."""
+    y = check_signal(y, name=name)
+    if y.dtype.kind != "f":
+        raise ValueError(
+            f"{name} has integer dtype {y.dtype}; convert PCM to float in [-1, 1] first, "
+            "e.g. audiotut.io.load() or y / 32768 for 16-bit"
+        )
+    return y
+
+
 def check_full_scale(y: np.ndarray, *, consequence: str, fix: str, name: str = "y") -> None:
     """Raise a ValueError if float samples go beyond full scale (|y| > 1)."""
     if y.dtype.kind != "f":

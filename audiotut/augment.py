@@ -56,7 +56,9 @@ from typing import Any
 import numpy as np
 
 from . import synth
-from ._validate import check_positive, check_rng, check_signal, check_sr
+from ._pedalboard import process as process_with_plugin
+from ._validate import (check_float_signal, check_positive, check_rng, check_signal,
+                        check_sr)
 
 __all__ = [
     "add_noise",
@@ -98,14 +100,6 @@ MAX_DELAY = 30.0
 # --------------------------------------------------------------------------- helpers
 
 
-def _float_signal(y: object, name: str = "y") -> np.ndarray:
-    y = check_signal(y, name=name)
-    if y.dtype.kind != "f":
-        raise ValueError(
-            f"{name} has integer dtype {y.dtype}; convert PCM to float in [-1, 1] first, "
-            "e.g. audiotut.io.load() or y / 32768 for 16-bit"
-        )
-    return y
 
 
 def _number(value: object, name: str, unit: str) -> float:
@@ -133,20 +127,6 @@ def _cutoff(value: object, name: str, sr: int) -> float:
     return value
 
 
-def _pedalboard(plugin, y: np.ndarray, sr: int) -> np.ndarray:
-    """Run a fresh pedalboard plugin on a channel-first signal, float32 in and out.
-
-    pedalboard guesses which axis holds the channels from the shape and
-    refuses square arrays (2 channels of 2 samples); one trailing zero makes
-    the shape unambiguous, and it is cut off again (the plugins are causal).
-    ``reset=True`` (pedalboard's default) clears the plugin's state first.
-    """
-    x = np.ascontiguousarray(np.atleast_2d(y), dtype=np.float32)
-    n = x.shape[1]
-    if x.shape[0] == n:
-        x = np.pad(x, ((0, 0), (0, 1)))
-    out = np.asarray(plugin(x, float(sr), reset=True), dtype=np.float32)[:, :n]
-    return out if y.ndim == 2 else out[0]
 
 
 def _fix_length(y: np.ndarray, n: int) -> np.ndarray:
@@ -241,7 +221,7 @@ def pitch_shift(y: np.ndarray, *, sr: int, semitones: float) -> np.ndarray:
     >>> round(float(np.argmax(spectrum) * 16000 / 8000))  # an octave up
     880
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     semitones = _number(semitones, "semitones", "semitones")
     if abs(semitones) > MAX_SEMITONES:
@@ -300,7 +280,7 @@ def time_stretch(y: np.ndarray, *, sr: int, rate: float) -> np.ndarray:
     >>> time_stretch(y, sr=16000, rate=2.0).shape, time_stretch(y, sr=16000, rate=0.8).shape
     ((8000,), (20000,))
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     rate = check_positive(rate, "rate", "times the original speed")
     if round(y.shape[-1] / rate) < 1:
@@ -353,7 +333,7 @@ def change_speed(y: np.ndarray, *, sr: int, factor: float) -> np.ndarray:
     """
     import soxr
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     factor = check_positive(factor, "factor", "times the original speed")
     n = int(round(y.shape[-1] / factor))
@@ -400,7 +380,7 @@ def gain(y: np.ndarray, *, db: float) -> np.ndarray:
     >>> gain(np.full(4, 0.5, dtype=np.float32), db=-6.0206)
     array([0.25, 0.25, 0.25, 0.25], dtype=float32)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     db = _number(db, "db", "dB")
     return (y.astype(np.float64) * 10 ** (db / 20)).astype(np.float32)
 
@@ -444,7 +424,7 @@ def shift(y: np.ndarray, *, sr: int, seconds: float, mode: str = "roll") -> np.n
     >>> shift(y, sr=1, seconds=2, mode="roll"), shift(y, sr=1, seconds=-2, mode="pad")
     (array([4., 5., 1., 2., 3.], dtype=float32), array([3., 4., 5., 0., 0.], dtype=float32))
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     seconds = _number(seconds, "seconds", "seconds")
     if mode not in ("roll", "pad"):
@@ -508,7 +488,7 @@ def fade(y: np.ndarray, *, sr: int, fade_in: float = 0.0, fade_out: float = 0.0)
     >>> np.round(out, 3).tolist()
     [0.0, 0.146, 0.5, 0.854, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0]
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     n = y.shape[-1]
     lengths = []
@@ -536,7 +516,7 @@ def fade(y: np.ndarray, *, sr: int, fade_in: float = 0.0, fade_out: float = 0.0)
 def _butterworth(y: object, sr: object, cutoff_hz: object, order: object, btype: str):
     import scipy.signal
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     cutoff_hz = _cutoff(cutoff_hz, "cutoff_hz", sr)
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or not 1 <= order <= 8:
@@ -612,13 +592,13 @@ def _shelf(kind: str, y: object, sr: object, cutoff_hz: object, gain_db: object,
            q: object) -> np.ndarray:
     import pedalboard
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     cutoff_hz = _cutoff(cutoff_hz, "cutoff_hz", sr)
     gain_db = _number(gain_db, "gain_db", "dB")
     q = check_positive(q, "q", "(quality factor; 0.707 is the flattest)")
     plugin = getattr(pedalboard, kind)(cutoff_frequency_hz=cutoff_hz, gain_db=gain_db, q=q)
-    return _pedalboard(plugin, y, sr)
+    return process_with_plugin(plugin, y, sr)
 
 
 _SHELF_DOC = """Boost or cut everything {side} ``cutoff_hz`` by ``gain_db`` (a {kind} shelf).
@@ -737,7 +717,7 @@ def echo(y: np.ndarray, *, sr: int, delay: float, feedback: float = 0.3,
     """
     from pedalboard import Delay
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     delay = check_positive(delay, "delay", "seconds")
     samples = int(round(delay * sr))
@@ -748,7 +728,7 @@ def echo(y: np.ndarray, *, sr: int, delay: float, feedback: float = 0.3,
     mix = _unit_interval(mix, "mix")
     plugin = Delay(delay_seconds=min((samples + 0.5) / sr, MAX_DELAY), feedback=feedback,
                    mix=mix)
-    return _pedalboard(plugin, y, sr)
+    return process_with_plugin(plugin, y, sr)
 
 
 def reverb(y: np.ndarray, *, sr: int, room_size: float = 0.5, damping: float = 0.5,
@@ -816,7 +796,7 @@ def reverb(y: np.ndarray, *, sr: int, room_size: float = 0.5, damping: float = 0
     """
     import scipy.signal
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     if room is not None:
         h = check_signal(room, name="room")
@@ -837,7 +817,7 @@ def reverb(y: np.ndarray, *, sr: int, room_size: float = 0.5, damping: float = 0
     params = {name: _unit_interval(value, name) for name, value in (
         ("room_size", room_size), ("damping", damping), ("wet_level", wet_level),
         ("dry_level", dry_level), ("width", width))}
-    return _pedalboard(Reverb(**params), y, sr)
+    return process_with_plugin(Reverb(**params), y, sr)
 
 
 def distort(y: np.ndarray, *, drive_db: float) -> np.ndarray:
@@ -881,11 +861,11 @@ def distort(y: np.ndarray, *, drive_db: float) -> np.ndarray:
     """
     from pedalboard import Distortion
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     drive_db = _number(drive_db, "drive_db", "dB")
     if not 0 <= drive_db <= 100:
         raise ValueError(f"drive_db must be between 0 and 100 dB, got {drive_db!r}")
-    return _pedalboard(Distortion(drive_db=drive_db), y, 48000)
+    return process_with_plugin(Distortion(drive_db=drive_db), y, 48000)
 
 
 # --------------------------------------------------------------------------- noise and mixing
@@ -941,7 +921,7 @@ def add_noise(y: np.ndarray, *, sr: int, snr_db: float, color: str | np.ndarray 
     >>> noisy.shape, round(snr_db(clean, noisy), 2)
     ((8000,), 5.0)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     snr_db = _number(snr_db, "snr_db", "dB")
     generator = check_rng(rng)
@@ -955,7 +935,7 @@ def add_noise(y: np.ndarray, *, sr: int, snr_db: float, color: str | np.ndarray 
                 for _ in range(channels)]
         noise = np.stack(rows) if y.ndim == 2 else rows[0]
     else:
-        noise = _float_signal(color, name="color")
+        noise = check_float_signal(color, name="color")
         if noise.ndim == 2 and (y.ndim == 1 or noise.shape[0] != channels):
             raise ValueError(
                 f"the noise array has {noise.shape[0]} channels but y has shape {y.shape}; "
@@ -1008,7 +988,7 @@ def mix_sources(sources: Sequence[np.ndarray], *, gains_db: Sequence[float]) -> 
     if isinstance(sources, np.ndarray) or not isinstance(sources, Sequence) or not sources:
         raise ValueError("sources must be a non-empty list of signals, e.g. [speech, music]; "
                          f"got {type(sources).__name__}")
-    checked = [_float_signal(s, name=f"sources[{i}]") for i, s in enumerate(sources)]
+    checked = [check_float_signal(s, name=f"sources[{i}]") for i, s in enumerate(sources)]
     for i, s in enumerate(checked[1:], start=1):
         if s.shape != checked[0].shape:
             raise ValueError(

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_positive, check_signal, check_sr
+from ._validate import check_float_signal, check_positive, check_sr
 
 __all__ = ["FeatureConfig"]
 
@@ -332,13 +332,7 @@ class FeatureConfig:
     # ----------------------------------------------------------------- helpers
 
     def _signal(self, y: object, name: str = "y") -> np.ndarray:
-        y = check_signal(y, name=name)
-        if y.dtype.kind != "f":
-            raise ValueError(
-                f"{name} has integer dtype {y.dtype}; convert PCM to float in [-1, 1] first, "
-                "e.g. audiotut.io.load() or y / 32768 for 16-bit"
-            )
-        y = np.asarray(y, dtype=np.float32)
+        y = np.asarray(check_float_signal(y, name=name), dtype=np.float32)
         if not self.center and y.shape[-1] < self.n_fft:
             raise ValueError(
                 f"{name} has {y.shape[-1]} samples, fewer than n_fft={self.n_fft}, so "

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_positive, check_signal, check_sr
+from ._pedalboard import process as process_with_plugin
+from ._validate import check_float_signal, check_positive, check_sr
 from .errors import SilentSignalWarning
 
 __all__ = [
@@ -51,14 +52,6 @@ BLOCK = 0.4
 SILENCE_LUFS = -math.inf
 
 
-def _float_signal(y: object, name: str = "y") -> np.ndarray:
-    y = check_signal(y, name=name)
-    if y.dtype.kind != "f":
-        raise ValueError(
-            f"{name} has integer dtype {y.dtype}; convert PCM to float in [-1, 1] first, "
-            "e.g. audiotut.io.load() or y / 32768 for 16-bit"
-        )
-    return y
 
 
 def _db_target(value: object, name: str, *, upper: float | None = None) -> float:
@@ -110,7 +103,7 @@ def peak_db(y: np.ndarray) -> float:
     >>> round(peak_db(np.array([0.0, 0.5, -0.25], dtype=np.float32)), 2)
     -6.02
     """
-    peak = float(np.max(np.abs(_float_signal(y))))
+    peak = float(np.max(np.abs(check_float_signal(y))))
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -142,7 +135,7 @@ def rms_db(y: np.ndarray) -> float:
     >>> round(rms_db(np.sin(2 * np.pi * 1000 * t)), 2)
     -3.01
     """
-    return _rms_dbfs(_float_signal(y))
+    return _rms_dbfs(check_float_signal(y))
 
 
 def _rms_dbfs(y: np.ndarray) -> float:
@@ -187,7 +180,7 @@ def peak_normalize(y: np.ndarray, *, peak_db: float = -1.0) -> np.ndarray:
     >>> peak_normalize(y, peak_db=-6.0)
     array([ 0.2506, -0.5012,  0.1253], dtype=float32)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     target = _db_target(peak_db, "peak_db", upper=0.0)
     peak = float(np.max(np.abs(y)))
     if peak == 0:
@@ -234,7 +227,7 @@ def rms_normalize(y: np.ndarray, *, rms_db: float = -20.0, allow_clipping: bool 
     >>> round(rms_db(rms_normalize(y, rms_db=-20.0)), 2)
     -20.0
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     target = _db_target(rms_db, "rms_db", upper=0.0)
     current = _rms_dbfs(y)
     if current == -math.inf:
@@ -313,7 +306,7 @@ def integrated_loudness(y: np.ndarray, *, sr: int) -> float:
     """
     import pyloudnorm
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     data = _frames(y)
     n = data.shape[0]
@@ -385,7 +378,7 @@ def loudness_over_time(
     >>> round(float(times[0]), 1), round(float(lufs[-1]), 1)
     (0.4, -23.0)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     _frames(y)  # checks the channel count
     window = check_positive(window, "window", "seconds")
@@ -473,7 +466,7 @@ def true_peak(y: np.ndarray, *, sr: int) -> float:
     >>> round(peak_db(y), 1), round(true_peak(y, sr=sr), 1)
     (-9.0, -6.0)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     peak = _true_peak_linear(y, sr)
     return 20 * math.log10(peak) if peak > 0 else -math.inf
@@ -611,7 +604,7 @@ def loudness_normalize(
     >>> round(result.output_lufs, 1), result.limited
     (-23.0, False)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     target = _db_target(target_lufs, "target_lufs", upper=0.0)
     ceiling = _db_target(true_peak_ceiling, "true_peak_ceiling", upper=0.0)
@@ -650,9 +643,6 @@ def loudness_normalize(
 # --------------------------------------------------------------------------- dynamics
 
 
-def _pedalboard_process(plugin, y: np.ndarray, sr: int) -> np.ndarray:
-    out = plugin(np.ascontiguousarray(np.atleast_2d(y), dtype=np.float32), sr)
-    return out if y.ndim == 2 else out[0]
 
 
 def compress(
@@ -707,7 +697,7 @@ def compress(
     """
     from pedalboard import Compressor
 
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     _db_target(threshold_db, "threshold_db")
     if not isinstance(ratio, (int, float)) or not ratio >= 1:
@@ -716,7 +706,7 @@ def compress(
     release_ms = check_positive(release_ms, "release_ms", "milliseconds")
     plugin = Compressor(threshold_db=float(threshold_db), ratio=float(ratio),
                         attack_ms=float(attack_ms), release_ms=float(release_ms))
-    return _pedalboard_process(plugin, y, sr)
+    return process_with_plugin(plugin, y, sr)
 
 
 def limit(
@@ -770,7 +760,7 @@ def limit(
     >>> true_peak(out, sr=sr) <= -6.0, bool(np.array_equal(out[:7000], y[:7000]))
     (True, True)
     """
-    y = _float_signal(y)
+    y = check_float_signal(y)
     sr = check_sr(sr)
     ceiling = _db_target(ceiling_db, "ceiling_db", upper=0.0)
     lookahead_ms = check_positive(lookahead_ms, "lookahead_ms", "milliseconds")
