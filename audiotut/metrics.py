@@ -2,7 +2,9 @@
 
 :func:`snr_db` is taught in :doc:`/book/01_sampling` (quantization noise); later
 chapters use it to score reconstructions. :func:`rt60` (Schroeder backward
-integration) measures reverberation times, taught in :doc:`/book/07_augmentation`.
+integration) measures reverberation times from the decay curve that
+:func:`energy_decay` draws; both are taught in :doc:`/book/03_synthesis` and used in
+:doc:`/book/07_augmentation`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 
 from ._validate import check_signal, check_sr
 
-__all__ = ["rt60", "snr_db"]
+__all__ = ["energy_decay", "rt60", "snr_db"]
 
 
 def snr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
@@ -99,8 +101,9 @@ def rt60(h: np.ndarray, *, sr: int) -> float | np.ndarray:
 
     Notes
     -----
-    Taught in :doc:`/book/07_augmentation`; :func:`audiotut.synth.room_impulse_response`
-    uses it to calibrate its rooms. Same method as pyroomacoustics'
+    Taught in :doc:`/book/03_synthesis` (with :func:`energy_decay`, the curve it
+    fits) and used in :doc:`/book/07_augmentation`;
+    :func:`audiotut.synth.room_impulse_response` uses it to calibrate its rooms. Same method as pyroomacoustics'
     ``measure_rt60(h, fs, decay_db=30)``, but it refuses, instead of silently
     fitting a shorter range, when the decay is too short.
 
@@ -123,12 +126,66 @@ def rt60(h: np.ndarray, *, sr: int) -> float | np.ndarray:
     return _rt60_channel(h, sr, "h")
 
 
-def _rt60_channel(h: np.ndarray, sr: int, name: str) -> float:
+def energy_decay(h: np.ndarray) -> np.ndarray:
+    """Schroeder's energy decay curve of an impulse response, in dB re its start.
+
+    ``E(t) = sum over t' >= t of h(t')²`` (backward integration), returned as
+    ``10 * log10(E(t) / E(0))``: 0 dB at the first sample, falling as the room's
+    energy dies away. :func:`rt60` fits a line to this curve from −5 to −35 dB.
+
+    Parameters
+    ----------
+    h : numpy.ndarray
+        An impulse response, ``(n,)``, or one per channel, ``(channels, n)``,
+        float.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 decay in dB re the total energy, the same shape as ``h``;
+        ``-inf`` after the last non-zero sample. It is per sample:
+        ``np.arange(n) / sr`` is its time axis.
+
+    Raises
+    ------
+    ValueError
+        For an integer, NaN or wrongly shaped ``h``, or an all-zero channel.
+
+    Notes
+    -----
+    Taught in :doc:`/book/03_synthesis`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut.metrics import energy_decay
+    >>> sr = 16000
+    >>> h = 10 ** (-3 * np.arange(sr) / sr / 0.5)    # amplitude -60 dB in 0.5 s
+    >>> decay = energy_decay(h)
+    >>> round(float(decay[0]), 1), round(float(decay[sr // 4]), 1)  # 0.25 s later
+    (0.0, -30.0)
+    """
+    h = check_signal(h, name="h")
+    if h.dtype.kind != "f":
+        raise ValueError(f"h has integer dtype {h.dtype}; pass the impulse response as float")
+    if h.ndim == 2:
+        return np.stack([_decay(row, f"h[{i}]") for i, row in enumerate(h)])
+    return _decay(h, "h")
+
+
+def _decay(h: np.ndarray, name: str) -> np.ndarray:
     energy = np.cumsum(np.square(h[::-1], dtype=np.float64))[::-1]
     if energy[0] == 0:
+        raise ValueError(f"{name} is all zeros: silence has no energy decay")
+    with np.errstate(divide="ignore"):
+        return 10 * np.log10(energy / energy[0])
+
+
+def _rt60_channel(h: np.ndarray, sr: int, name: str) -> float:
+    if not np.any(h):
         raise ValueError(f"{name} is all zeros: silence has no reverberation time")
-    energy = energy[:np.flatnonzero(energy > 0)[-1] + 1]       # drop an all-zero tail
-    decay = 10 * np.log10(energy / energy[0])
+    decay = _decay(h, name)
+    decay = decay[:np.flatnonzero(np.isfinite(decay))[-1] + 1]  # drop an all-zero tail
     start = int(np.argmax(decay <= -5))
     reached = decay <= -35
     if not reached.any() or int(np.argmax(reached)) - start < 2:

@@ -9,7 +9,9 @@ lesson on phase needs around them:
 - :func:`spectral_convergence` scores how close two signals' STFT magnitudes
   are (waveform SNR is :func:`audiotut.metrics.snr_db`);
 - :func:`reconstruct` turns a magnitude spectrogram back into a waveform with
-  zero phase, random phase or :func:`librosa.griffinlim`, reproducibly.
+  zero phase, random phase or :func:`librosa.griffinlim`, reproducibly;
+- :func:`level_spectrum` is the windowed, scaled FFT that reads a sinusoid's
+  amplitude off as a level in dBFS (chapter 1's DFT primer; chapters 3 and 4).
 
 The STFT settings come from a :class:`audiotut.features.FeatureConfig`.
 
@@ -21,11 +23,14 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+import scipy.signal
 
-from ._validate import check_rng, check_signal
+from ._validate import check_float_signal, check_rng, check_signal, check_sr
 from .features import FeatureConfig
 
-__all__ = ["reconstruct", "spectral_convergence", "swap_fft2", "swap_stft"]
+__all__ = [
+    "level_spectrum", "reconstruct", "spectral_convergence", "swap_fft2", "swap_stft",
+]
 
 METHODS = ("griffinlim", "random", "zero")
 
@@ -396,3 +401,96 @@ def _magnitude(magnitude: object, config: FeatureConfig) -> np.ndarray:
             "convert dB back with librosa.db_to_amplitude"
         )
     return magnitude.astype(np.float32, copy=False)
+
+
+def level_spectrum(
+    y: np.ndarray,
+    *,
+    sr: int,
+    window: str | tuple = "hann",
+    n_fft: int | None = None,
+    floor_db: float = -200.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Level of each frequency in dBFS, scaled so that a sine reads its amplitude.
+
+    The whole signal is multiplied by one window ``w`` and transformed with a
+    real FFT. A sinusoid of amplitude ``A`` on bin ``k`` gives
+    ``|X[k]| = A * sum(w) / 2``, so dividing by ``sum(w) / 2`` reads ``A``
+    back: a full-scale sine peaks at 0 dBFS and one of amplitude 0.5 at
+    −6.02 dBFS, whatever the window and the length. Bin ``k`` sits at
+    ``k * sr / n_fft`` Hz.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Mono signal ``(n,)`` or ``(channels, n)``, float.
+    sr : int
+        Sample rate in Hz.
+    window : str or tuple
+        Any window :func:`scipy.signal.get_window` knows (``"hann"``,
+        ``"blackmanharris"``, ``("kaiser", 14)``, ``"boxcar"`` for none),
+        periodic, as long as ``y``.
+    n_fft : int or None
+        FFT size; more than ``len(y)`` zero-pads, which samples the same
+        spectrum more finely (it does not sharpen the peaks). ``None``:
+        ``len(y)``.
+    floor_db : float
+        Levels below this are clipped to it (an exact zero would be −inf).
+
+    Returns
+    -------
+    freqs : numpy.ndarray
+        ``(n_fft // 2 + 1,)`` bin frequencies in Hz.
+    level : numpy.ndarray
+        float64 levels in dBFS (peak of a sinusoid), ``(n_fft // 2 + 1,)`` or
+        ``(channels, n_fft // 2 + 1)``.
+
+    Raises
+    ------
+    ValueError
+        For a non-float or badly shaped ``y``, a bad ``sr``, an unknown
+        window, or an ``n_fft`` shorter than ``y``.
+
+    Notes
+    -----
+    Taught in :doc:`/book/01_sampling` (the DFT primer); used in
+    :doc:`/book/03_synthesis` and :doc:`/book/04_stft_phase`. The scaling is
+    for the peak of a sinusoid; broadband noise reads lower, by the window's
+    noise bandwidth and the bin width (its power spreads over all bins).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut.spectral import level_spectrum
+    >>> sr = 16000
+    >>> t = np.arange(sr) / sr
+    >>> y = 0.5 * np.sin(2 * np.pi * 1000 * t)
+    >>> freqs, level = level_spectrum(y, sr=sr)
+    >>> float(freqs[level.argmax()]), round(float(level.max()), 2)
+    (1000.0, -6.02)
+    """
+    y = check_float_signal(y)
+    sr = check_sr(sr)
+    n = y.shape[-1]
+    if n_fft is None:
+        n_fft = n
+    elif isinstance(n_fft, bool) or not isinstance(n_fft, (int, np.integer)) or n_fft < n:
+        raise ValueError(
+            f"n_fft={n_fft!r} must be a whole number of samples at least len(y) = {n}; "
+            "pass n_fft=None for len(y), or a larger value to zero-pad"
+        )
+    try:
+        floor_db = float(floor_db)
+    except (TypeError, ValueError):
+        raise ValueError(f"floor_db={floor_db!r} must be a number of dB, e.g. -200") from None
+    try:
+        w = scipy.signal.get_window(window, n, fftbins=True)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"window={window!r} is not a window scipy.signal.get_window knows ({error}); "
+            "use e.g. 'hann', 'blackmanharris', ('kaiser', 14) or 'boxcar'"
+        ) from None
+    magnitude = np.abs(np.fft.rfft(y * w, n=int(n_fft), axis=-1)) / (w.sum() / 2)
+    with np.errstate(divide="ignore"):
+        level = 20 * np.log10(magnitude)
+    return np.fft.rfftfreq(int(n_fft), d=1 / sr), np.maximum(level, floor_db)

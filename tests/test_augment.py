@@ -502,3 +502,23 @@ def test_pedalboard_quirks_are_handled():
     np.testing.assert_array_equal(first, augment.reverb(y, sr=SR))
     np.testing.assert_array_equal(augment.echo(y, sr=SR, delay=0.1),
                                   augment.echo(y, sr=SR, delay=0.1))
+
+
+def test_energy_decay_is_schroeders_curve():
+    from audiotut.metrics import energy_decay
+    sr = 16000
+    t = np.arange(sr) / sr
+    h = 10 ** (-3 * t / 0.5)                          # amplitude falls 60 dB in 0.5 s
+    decay = energy_decay(h)
+    assert decay[0] == 0.0
+    # the remaining energy of an exponential falls as fast as the exponential itself
+    # (minus the bit the cut at 1 s removes)
+    assert decay[sr // 10] == pytest.approx(-12.0, abs=0.01)
+    assert np.all(np.diff(decay) <= 0)
+    stereo = np.stack([h, np.concatenate([h[: sr // 2], np.zeros(sr // 2)])])
+    both = energy_decay(stereo)
+    assert both.shape == (2, sr) and np.isneginf(both[1, -1]) and np.isfinite(both[1, sr // 2 - 1])
+    with pytest.raises(ValueError, match="all zeros"):
+        energy_decay(np.zeros(100))
+    with pytest.raises(ValueError, match="integer"):
+        energy_decay(np.ones(100, dtype=np.int16))

@@ -171,3 +171,61 @@ def test_reconstruct_refuses_what_is_not_a_magnitude(mixture):
         reconstruct(S, config=CFG, n_iter=-1)
     with pytest.raises(ValueError, match="rng must be an int seed"):
         reconstruct(S, config=CFG, rng=np.random.RandomState(0))
+
+
+# --------------------------------------------------------------------------- level_spectrum
+
+
+@pytest.mark.parametrize("window", ["hann", "blackmanharris", "boxcar", ("kaiser", 14)])
+@pytest.mark.parametrize("amplitude", [1.0, 0.5, 0.01])
+def test_level_spectrum_reads_a_sines_amplitude_in_dbfs(window, amplitude):
+    from audiotut.spectral import level_spectrum
+    t = np.arange(SR) / SR
+    y = (amplitude * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)   # on a bin
+    freqs, level = level_spectrum(y, sr=SR, window=window)
+    assert freqs[1] == pytest.approx(SR / len(y))                     # bin k at k*sr/N
+    assert freqs[level.argmax()] == 1000.0
+    assert level.max() == pytest.approx(20 * np.log10(amplitude), abs=0.01)
+
+
+def test_level_spectrum_zero_padding_finds_an_off_bin_tone_and_its_level():
+    from audiotut.spectral import level_spectrum
+    n = 1500                                              # bins 10.67 Hz apart at 16 kHz
+    t = np.arange(n) / SR
+    y = (0.25 * np.cos(2 * np.pi * 443.3 * t + 0.4)).astype(np.float32)
+    _, coarse = level_spectrum(y, sr=SR)
+    freqs, fine = level_spectrum(y, sr=SR, n_fft=16 * n)
+    assert abs(freqs[fine.argmax()] - 443.3) < SR / (16 * n)
+    assert fine.max() == pytest.approx(20 * np.log10(0.25), abs=0.03)
+    assert coarse.max() < fine.max() - 0.3                # the scalloping loss padding hides
+
+
+def test_level_spectrum_leakage_depends_on_the_window():
+    from audiotut.spectral import level_spectrum
+    n = 4096
+    t = np.arange(n) / SR
+    f0 = 256.5 * SR / n                                   # halfway between two bins
+    y = np.sin(2 * np.pi * f0 * t).astype(np.float32)
+    freqs, rect = level_spectrum(y, sr=SR, window="boxcar")
+    _, hann = level_spectrum(y, sr=SR, window="hann")
+    far = np.abs(freqs - f0) > 500
+    assert rect[far].max() > -60                          # rectangular: leakage everywhere
+    assert hann[far].max() < -100                         # Hann: sidelobes fall fast
+
+
+def test_level_spectrum_per_channel_floor_and_errors():
+    from audiotut.spectral import level_spectrum
+    t = np.arange(SR) / SR
+    y = np.stack([np.sin(2 * np.pi * 500 * t), 0.1 * np.sin(2 * np.pi * 2000 * t)])
+    freqs, level = level_spectrum(y.astype(np.float32), sr=SR)
+    assert level.shape == (2, SR // 2 + 1)
+    assert freqs[level.argmax(axis=-1)].tolist() == [500.0, 2000.0]
+    assert level.max(axis=-1) == pytest.approx([0.0, -20.0], abs=0.01)
+    _, silent = level_spectrum(np.zeros(64, np.float32), sr=SR, floor_db=-150)
+    assert np.all(silent == -150)
+    with pytest.raises(ValueError, match="n_fft=32"):
+        level_spectrum(np.zeros(64, np.float32), sr=SR, n_fft=32)
+    with pytest.raises(ValueError, match="window='hannn'"):
+        level_spectrum(np.zeros(64, np.float32), sr=SR, window="hannn")
+    with pytest.raises(ValueError, match="int16"):
+        level_spectrum(np.zeros(64, np.int16), sr=SR)
