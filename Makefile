@@ -22,9 +22,10 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "audiotut needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 
-# tf: chapter 8's Rosetta cells (TensorFlow, Keras 3, kapre) run under nbval too
+# tf: chapter 8's Rosetta cells (TensorFlow, Keras 3, kapre) run under nbval too;
+# lab: tests/test_lab.py starts JupyterLab as `make lab` does and runs chapter 1 in it
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[book,test,tf]"
+	$(PY) -m pip install --quiet -e ".[book,test,tf,lab]"
 	@touch $(STAMP)
 
 book: $(STAMP)
@@ -32,8 +33,9 @@ book: $(STAMP)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 # One pytest run: unit tests and doctests (audiotut/), nbval in strict mode on every
-# chapter (book/), and tests/test_book.py, which builds the book with warnings as
-# errors and opens every page in headless Chromium.
+# chapter (book/), tests/test_book.py, which builds the book with warnings as errors
+# and opens every page in headless Chromium, and tests/test_lab.py, which runs
+# chapter 1's first cells in JupyterLab through the browser.
 test: $(STAMP)
 	$(PY) -m pytest --doctest-modules --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg audiotut tests book $(PYTEST_ARGS)
