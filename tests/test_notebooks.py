@@ -139,3 +139,167 @@ def test_size_is_modest(notebook):
     path, _ = notebook
     megabytes = path.stat().st_size / 1e6
     assert megabytes < MAX_MEGABYTES, f"{path.name} is {megabytes:.1f} MB; shorten embedded audio"
+
+
+# ----------------------------------------------------------------- the book's conventions
+# (book/conventions.md states them; these tests hold every chapter to them)
+
+MAX_CODE_LINE = 79
+BOX = re.compile(r"```\{admonition\} audiotut in this chapter\n:class: tip\n(.*?)```", re.S)
+ROLE_NAME = re.compile(r"\{py:(?:func|class|mod|meth|data|attr)\}`(?:[^`<]*<)?~?(audiotut[\w.]*)>?`")
+
+
+def test_code_lines_fit_the_rendered_page(notebook):
+    """No code cell scrolls sideways in the rendered page."""
+    path, nb = notebook
+    long = [
+        f"cell {i}: {len(line)} chars: {line[:50]}..."
+        for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+        for line in _source(c).splitlines() if len(line) > MAX_CODE_LINE
+    ]
+    assert not long, f"{path.name}: code lines over {MAX_CODE_LINE} characters:\n" + "\n".join(long)
+
+
+def _used_audiotut_names(code: str) -> set[str]:
+    """audiotut.module.name for every public name the code uses (from imports and attributes)."""
+    import importlib
+
+    used: set[str] = set()
+    aliases: dict[str, str] = {}                       # local name -> audiotut.module
+    imports = re.findall(r"^from (audiotut\.\w+) import (?:\(([\w,\s]+)\)|([\w, ]+))", code, re.M)
+    for module, wrapped, plain in imports:
+        for name in re.split(r"[,\s]+", (wrapped or plain).strip()):
+            if name:
+                used.add(f"{module}.{name}")
+    for names in re.findall(r"^from audiotut import ([\w, ]+)", code, re.M):
+        for name in re.split(r"[,\s]+", names.strip()):
+            if name:
+                aliases[name] = f"audiotut.{name}"
+    for local, module in aliases.items():
+        for attr in set(re.findall(rf"(?<![\w.]){local}\.([A-Za-z]\w*)", code)):
+            used.add(f"{module}.{attr}")
+    for module, attr in re.findall(r"(?<![\w.])audiotut\.(\w+)\.([A-Za-z]\w*)", code):
+        used.add(f"audiotut.{module}.{attr}")
+    public = set()
+    for name in used:
+        module_name, attr = name.rsplit(".", 1)
+        module = importlib.import_module(module_name)
+        if attr in getattr(module, "__all__", ()):
+            public.add(name)
+    return public
+
+
+def test_audiotut_box_lists_what_the_chapter_uses(notebook):
+    """After the prerequisites, a tip box names every audiotut module the chapter uses (the
+    module itself or the names it uses from it), and nothing the chapter does not use."""
+    path, nb = notebook
+    markdown = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    boxes = BOX.findall(markdown)
+    assert len(boxes) == 1, f"{path.name}: expected one 'audiotut in this chapter' tip box"
+    assert markdown.index("## Prerequisites") < markdown.index("audiotut in this chapter")
+    listed = set(ROLE_NAME.findall(boxes[0]))
+    code = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "code")
+    used = _used_audiotut_names(code)
+    used_modules = {name.rsplit(".", 1)[0] for name in used}
+    listed_modules = {name if name in used_modules else name.rsplit(".", 1)[0] for name in listed}
+    missing = sorted(used_modules - listed_modules)
+    assert not missing, f"{path.name}: the box names nothing from {missing}, which the chapter uses"
+    extra = sorted(name for name in listed
+                   if name not in used and name not in used_modules
+                   and not any(name.startswith(u + ".") for u in used))
+    assert not extra, f"{path.name}: the box lists {extra}, which the chapter does not use"
+
+
+def test_cross_references_are_doc_roles(notebook):
+    """Links between pages are {doc} roles, which Sphinx checks, not markdown links."""
+    path, nb = notebook
+    markdown = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    links = re.findall(r"\]\((?!https?:)[^)]*\.(?:ipynb|md)(?:#[^)]*)?\)", markdown)
+    assert not links, f"{path.name}: markdown links {links}; use {{doc}}`/book/NN_topic`"
+
+
+def test_solutions_are_labelled(notebook):
+    """'## Exercises', then '### Solutions', each solution behind a 'Show solution N' toggle."""
+    path, nb = notebook
+    cells = nb["cells"]
+    starts = [i for i, c in enumerate(cells)
+              if c["cell_type"] == "markdown" and _source(c).lstrip().startswith("## Exercises")]
+    solutions = [i for i, c in enumerate(cells)
+                 if c["cell_type"] == "markdown" and _source(c).lstrip().startswith("### Solutions")]
+    summary = [i for i, c in enumerate(cells)
+               if c["cell_type"] == "markdown" and "## Summary" in _source(c)]
+    assert starts and solutions and summary, f"{path.name}: no Exercises/Solutions/Summary"
+    assert starts[0] < solutions[0] < summary[0], f"{path.name}: Exercises, Solutions, Summary"
+    shown = 0
+    for c in cells[solutions[0] + 1:summary[0]]:
+        if c["cell_type"] == "code":
+            number = re.match(r"# Exercise (\d+)", _source(c))
+            assert number, f"{path.name}: a solution cell does not start '# Exercise N'"
+            assert "hide-cell" in c["metadata"].get("tags", []), f"{path.name}: not hidden"
+            prompt = c["metadata"].get("mystnb", {}).get("code_prompt_show", "")
+            assert prompt == f"Show solution {number[1]}", (
+                f"{path.name}: exercise {number[1]}'s toggle reads {prompt!r}; set the cell "
+                f"metadata mystnb.code_prompt_show to 'Show solution {number[1]}'"
+            )
+            shown += 1
+        else:
+            shown += _source(c).count("{dropdown} Solution")
+    assert shown, f"{path.name}: no solutions between '### Solutions' and the summary"
+
+
+# A level in dB names its reference: dBFS, dB re 1, dB re max, LUFS, LU or dBTP.
+# A bare "dB" is for ratios (gain, SNR, attenuation), so a label that says it is a
+# level, a power or a magnitude must not end in a bare "(dB)".
+BARE_LEVEL = re.compile(
+    r"""(?:label|title)\w*\s*=\s*f?["'](?:[^"'\n]*?)(?:Level|level|Power|power|Magnitude|"""
+    r"""magnitude|Amplitude|amplitude)\s*\(dB\)""")
+
+
+def test_levels_name_their_reference(notebook):
+    path, nb = notebook
+    code = "\n".join(_source(c) for c in nb["cells"] if c["cell_type"] == "code")
+    bare = BARE_LEVEL.findall(code) + re.findall(r"""format=["']%\+?[\d.]*f dB["']""", code)
+    assert not bare, (f"{path.name}: levels labelled with a bare dB {bare}; say dBFS, "
+                      "dB re 1, dB re max, LUFS or dBTP (book/conventions.md)")
+
+
+def test_pages_cross_reference_with_doc_roles():
+    pages = [p for p in BOOK.glob("*.md")]
+    assert pages
+    for page in pages:
+        links = re.findall(r"\]\((?!https?:)[^)]*\.(?:ipynb|md)(?:#[^)]*)?\)",
+                           page.read_text(encoding="utf-8"))
+        assert not links, f"{page.name}: markdown links {links}; use {{doc}} roles"
+
+
+def test_changes_since_talk_links_each_correction_to_the_cell_that_computes_it():
+    """book/changes_since_talk.md: every bullet is one correction that links, with a {ref}
+    role, to a target (talk-chN-...) placed in chapter N right above the computing cell."""
+    page = (BOOK / "changes_since_talk.md").read_text(encoding="utf-8")
+    bullets = [line for line in page.splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 20, f"only {len(bullets)} corrections listed"
+    targets = {}
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(_load(path)["cells"]):
+            for label in re.findall(r"^\((talk-ch\d+-[\w-]+)\)=$", _source(cell), re.M):
+                targets[label] = (path, i)
+    chapters_linked = set()
+    for bullet in bullets:
+        labels = re.findall(r"\{ref\}`[^`]*<(talk-ch\d+-[\w-]+)>`", bullet)
+        assert labels, f"a correction without a link to its cell: {bullet[:80]}"
+        for label in labels:
+            assert label in targets, f"{label} is not a target in any chapter"
+            path, index = targets[label]
+            chapter = int(re.match(r"talk-ch(\d+)-", label)[1])
+            assert int(path.name[:2]) == chapter, f"{label} sits in {path.name}"
+            # the target is in a markdown cell, and a code cell follows it soon
+            following = _load(path)["cells"][index + 1:index + 4]
+            assert any(c["cell_type"] == "code" for c in following), (
+                f"{label} in {path.name} is not followed by the cell that computes it")
+            chapters_linked.add(chapter)
+    assert chapters_linked == {int(p.name[:2]) for p in NOTEBOOKS}, (
+        f"chapters without a linked correction: "
+        f"{sorted({int(p.name[:2]) for p in NOTEBOOKS} - chapters_linked)}")
+    unused = sorted(set(targets) - {lab for b in bullets
+                                    for lab in re.findall(r"<(talk-ch[\w-]+)>", b)})
+    assert not unused, f"targets no correction links to: {unused}"
