@@ -5,8 +5,9 @@ A thin, careful layer over `sounddevice <https://python-sounddevice.readthedocs.
 
 - it speaks audiotut's channel-first arrays, ``(n,)`` or ``(channels, n)``,
   and converts to and from sounddevice's frame-first ``(frames, channels)``
-  layout in both directions (:func:`to_frames`, :func:`from_frames`) -- the
-  talk's ``(44100, 2)`` trap;
+  layout in both directions (:func:`to_frames`, :func:`from_frames`): the
+  talk's ``(44100, 2)`` array is frames-first stereo, while audiotut (like
+  librosa) would write ``(2, 44100)``;
 - :mod:`sounddevice` is imported only when a device is needed, so
   ``import audiotut`` works on a machine without PortAudio; there, and on a
   machine without any device, the functions raise :class:`AudioDeviceError`
@@ -64,7 +65,8 @@ DEVICE_VARIABLE = "AUDIOTUT_DEVICE"
 
 _INSTALL = (
     "Install PortAudio and restart Python: Debian/Ubuntu `sudo apt install libportaudio2`; "
-    "macOS `brew install portaudio`; conda `conda install -c conda-forge portaudio`"
+    "conda `conda install -c conda-forge portaudio`; on macOS and Windows the sounddevice "
+    "wheel bundles PortAudio, so reinstall it: `pip install --force-reinstall sounddevice`"
 )
 
 

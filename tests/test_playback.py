@@ -101,7 +101,7 @@ def test_without_portaudio_import_works_and_play_says_how_to_install():
     out = result.stdout
     assert "alias 3000" in out and "available False" in out
     assert "error AudioDeviceError the PortAudio library is not installed" in out
-    for fix in ("apt install libportaudio2", "brew install portaudio", "conda install"):
+    for fix in ("apt install libportaudio2", "conda install", "pip install --force-reinstall sounddevice"):
         assert fix in out
 
 
