@@ -274,32 +274,42 @@ def test_pages_cross_reference_with_doc_roles():
 
 def test_changes_since_talk_links_each_correction_to_the_cell_that_computes_it():
     """book/changes_since_talk.md: every bullet is one correction that links, with a {ref}
-    role, to a target (talk-chN-...) placed in chapter N right above the computing cell."""
+    role, to a target placed in a chapter right above the cell that computes it; every
+    talk-chN-... target in chapter N is listed there."""
     page = (BOOK / "changes_since_talk.md").read_text(encoding="utf-8")
-    bullets = [line for line in page.splitlines() if line.startswith("- ")]
+    bullets: list[str] = []                   # a bullet with its indented continuation lines
+    in_bullet = False
+    for line in page.splitlines():
+        if line.startswith("- "):
+            bullets.append(line)
+            in_bullet = True
+        elif in_bullet and line.startswith("  "):
+            bullets[-1] += " " + line.strip()
+        else:
+            in_bullet = False
     assert len(bullets) >= 20, f"only {len(bullets)} corrections listed"
     targets = {}
     for path in NOTEBOOKS:
         for i, cell in enumerate(_load(path)["cells"]):
-            for label in re.findall(r"^\((talk-ch\d+-[\w-]+)\)=$", _source(cell), re.M):
+            for label in re.findall(r"^\(([\w-]+)\)=$", _source(cell), re.M):
                 targets[label] = (path, i)
-    chapters_linked = set()
+    for label, (path, _) in targets.items():
+        talk = re.match(r"talk-ch(\d+)-", label)
+        assert not talk or int(path.name[:2]) == int(talk[1]), f"{label} sits in {path.name}"
+    linked, chapters = set(), set()
     for bullet in bullets:
-        labels = re.findall(r"\{ref\}`[^`]*<(talk-ch\d+-[\w-]+)>`", bullet)
+        labels = re.findall(r"\{ref\}`[^`]*<([\w-]+)>`", bullet)
         assert labels, f"a correction without a link to its cell: {bullet[:80]}"
         for label in labels:
             assert label in targets, f"{label} is not a target in any chapter"
             path, index = targets[label]
-            chapter = int(re.match(r"talk-ch(\d+)-", label)[1])
-            assert int(path.name[:2]) == chapter, f"{label} sits in {path.name}"
-            # the target is in a markdown cell, and a code cell follows it soon
             following = _load(path)["cells"][index + 1:index + 4]
             assert any(c["cell_type"] == "code" for c in following), (
                 f"{label} in {path.name} is not followed by the cell that computes it")
-            chapters_linked.add(chapter)
-    assert chapters_linked == {int(p.name[:2]) for p in NOTEBOOKS}, (
+            linked.add(label)
+            chapters.add(int(path.name[:2]))
+    assert chapters == {int(p.name[:2]) for p in NOTEBOOKS}, (
         f"chapters without a linked correction: "
-        f"{sorted({int(p.name[:2]) for p in NOTEBOOKS} - chapters_linked)}")
-    unused = sorted(set(targets) - {lab for b in bullets
-                                    for lab in re.findall(r"<(talk-ch[\w-]+)>", b)})
+        f"{sorted({int(p.name[:2]) for p in NOTEBOOKS} - chapters)}")
+    unused = sorted(label for label in targets if label.startswith("talk-") and label not in linked)
     assert not unused, f"targets no correction links to: {unused}"
