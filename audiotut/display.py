@@ -228,8 +228,8 @@ def waveform(
 ) -> list[Axes]:
     """Plot amplitude against time, one panel per channel.
 
-    Draws with :func:`librosa.display.waveshow` (which replaced ``waveplot`` in
-    librosa 0.9) and labels the axes "Time (s)" and "Amplitude (FS)", where
+    Draws with :func:`librosa.display.waveshow` (new in librosa 0.8.1; it
+    replaced ``waveplot``, removed in 0.9.0) and labels the axes "Time (s)" and "Amplitude (FS)", where
     1.0 FS is digital full scale.
 
     Parameters

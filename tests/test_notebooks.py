@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 REQUIRED_SECTIONS = ["What you will learn", "Prerequisites", "Exercises", "Summary"]
-MAX_MEGABYTES = 4.0
+MAX_MEGABYTES = 2.0
 
 
 def _load(path: Path) -> dict:
