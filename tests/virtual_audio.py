@@ -22,12 +22,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The JACK server name: private to this process, so neither a running JACK nor a
-#: second test session on the same machine is disturbed.
-SERVER = f"audiotut-{os.getpid()}"
+#: The names the server tries, in turn; :func:`start` takes the first one no live
+#: server holds, so neither a running JACK nor a second test session on the same
+#: machine is disturbed. A small fixed pool, not one new name per process: JACK2 keeps
+#: its servers in a table of 8 entries (``/dev/shm/jack-shm-registry``) and reclaims a
+#: dead server's entry only when a server of the *same name* starts. A jackd killed
+#: with SIGKILL (a run stopped by a timeout) leaves its entry behind, and eight such
+#: never-reused names would fill the table ("Too many servers already active").
+NAMES = tuple(f"audiotut-{index}" for index in range(8))
 RATE = 48000
 PERIOD = 1024
 DEVICE = "loopback"
+#: The name :func:`start` got (the first of :data:`NAMES` until then).
+SERVER = NAMES[0]
 
 #: The server's own messages (xruns, clients coming and going), kept for debugging.
 LOG = Path(__file__).resolve().parents[1] / "test-artifacts" / "jackd.log"
@@ -58,11 +65,26 @@ def _ports(env: dict) -> str:
 
 def start() -> tuple[Server | None, str]:
     """Start the server and export :data:`ENVIRONMENT`; return it, or None and why not."""
+    global SERVER
     missing = [tool for tool in ("jackd", "jack_lsp") if shutil.which(tool) is None]
     if missing:
         return None, (f"{' and '.join(missing)} not found, so there is no virtual sound card: "
                       "install JACK and PortAudio ('apt-get install jackd2 libportaudio2')")
-    env = dict(os.environ, **ENVIRONMENT)
+    error = ""
+    for name in NAMES:
+        server, error = _start(name)
+        if server is not None:
+            SERVER = name
+            ENVIRONMENT["JACK_DEFAULT_SERVER"] = name
+            os.environ.update(ENVIRONMENT)
+            return server, ""
+        if "already active" not in error:   # a live server of that name: try the next
+            break
+    return None, f"jackd did not start: {error[-500:] or 'timed out'}"
+
+
+def _start(name: str) -> tuple[Server | None, str]:
+    env = {**os.environ, **ENVIRONMENT, "JACK_DEFAULT_SERVER": name}
     # A file, not a pipe: jackd logs every xrun, and a full pipe would stall it.
     LOG.parent.mkdir(parents=True, exist_ok=True)
     log = LOG.open("w+b")
@@ -70,7 +92,7 @@ def start() -> tuple[Server | None, str]:
         # -S (synchronous): the server waits for its clients each period, so a slow
         # machine makes the loop slower, never wrong (asynchronous mode drops whole
         # periods when a client is late); -t: how long it waits, in ms.
-        ["jackd", "--no-realtime", "-S", "-t", "5000", "-n", SERVER, "-L", "2",
+        ["jackd", "--no-realtime", "-S", "-t", "5000", "-n", name, "-L", "2",
          "-d", "dummy", "-r", str(RATE), "-p", str(PERIOD)],
         env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -78,13 +100,11 @@ def start() -> tuple[Server | None, str]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
         if "loopback:capture_1" in _ports(env):
-            os.environ.update(ENVIRONMENT)
             return Server(process), ""
         time.sleep(0.2)
     _kill(process)
     log.seek(0)
-    error = log.read().decode(errors="replace")[-500:].strip()
-    return None, f"jackd did not start: {error or 'timed out'}"
+    return None, log.read().decode(errors="replace").strip()
 
 
 def _kill(process: subprocess.Popen) -> None:
