@@ -25,7 +25,31 @@ sys.modules[_spec.name] = virtual_audio  # dataclasses look their module up ther
 _spec.loader.exec_module(virtual_audio)
 
 
+def _stop_kernel_gracefully() -> None:
+    """nbval ends each notebook's kernel with ``shutdown_kernel(now=True)``, a kill.
+
+    A kernel that imported sounddevice holds a PortAudio client of the JACK server,
+    and a killed client stalls the synchronous server for 50 s (its log: "XRun =
+    50000205 usec"), so the next notebook that touches PortAudio (chapter 3, through
+    pyroomacoustics' import of sounddevice) waited 50 s in CI. A graceful shutdown
+    lets the kernel exit normally: sounddevice's exit handler closes PortAudio, and
+    jupyter_client still kills a kernel that has not exited after its shutdown wait.
+    """
+    try:
+        from nbval.kernel import RunningKernel
+    except ImportError:          # nbval not installed: nothing to change
+        return
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=False)
+        del self.km
+
+    RunningKernel.stop = stop
+
+
 def pytest_configure(config) -> None:
+    _stop_kernel_gracefully()
     config.audiotut_audio, config.audiotut_audio_reason = None, ""
     if os.environ.get("AUDIOTUT_VIRTUAL_AUDIO") == "0":
         config.audiotut_audio_reason = "AUDIOTUT_VIRTUAL_AUDIO=0: using the machine's own devices"
