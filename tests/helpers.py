@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+#: Headless Chromium in a container, fetching nothing of its own (updates, sync, QUIC).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def chromium_context(chromium: Path, profile: Path, *, extra_args: Sequence[str] = ()) -> Iterator:
+    """A Playwright browser context of the system's headless Chromium (no download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(chromium), headless=True,
+            args=[*CHROMIUM_ARGS, *extra_args], viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def run_python(code: str, *, env: dict | None = None, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh interpreter (this Python) and return its standard output;
+    a non-zero exit fails the test with the child's standard error."""
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def toc_pages() -> list[str]:

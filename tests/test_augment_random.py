@@ -6,7 +6,6 @@ back from masked rows and columns, a marker column moved by the time warp)."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -16,6 +15,7 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import run_python
 import scipy.stats
 
 from audiotut import augment as aug
@@ -493,9 +493,7 @@ def test_importing_audiotut_does_not_import_torch():
     code = ("import sys, audiotut, audiotut.augment as a; "
             "assert 'torch' not in sys.modules, 'torch imported'; "
             "assert 'SpecAugment' in dir(a); a.SpecAugment; assert 'torch' in sys.modules")
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120)
-    assert run.returncode == 0, run.stderr
+    run_python(code)
 
 
 def test_torch_module_masks_in_training_and_is_identity_in_eval():

@@ -11,20 +11,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import toc_pages
+from helpers import chromium_context, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 def _expected_media(page: str) -> tuple[int, int]:
@@ -82,16 +72,11 @@ def server(built_book):
 
 @pytest.fixture(scope="module")
 def browser(chromium, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
+    # the players are checked by playing them, without a click
+    with chromium_context(chromium, profile,
+                          extra_args=["--autoplay-policy=no-user-gesture-required"]) as context:
         yield context
-        context.close()
 
 
 WAIT_FOR_AUDIO = """

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_python
 
 from audiotut import datasets
 from audiotut.errors import DatasetError
@@ -502,10 +503,7 @@ def test_to_torch_runs_a_pipeline_per_item_and_epoch(small, tmp_path):
 
 def test_import_does_not_import_torch():
     code = "import sys, audiotut.datasets; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert run_python(code).strip() == "False"
 
 
 def test_read_only_copy_is_only_read(small, tmp_path, offline):

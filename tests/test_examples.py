@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import textwrap
 
 import pytest
+from helpers import run_python
 
 from audiotut import examples
 
@@ -77,10 +76,7 @@ def test_missing_cache_without_network_is_a_clear_error(tmp_path):
         else:
             raise SystemExit("no error")
     """)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    message = result.stdout
+    message = run_python(code, env=env)
     assert "'trumpet'" in message
     assert str(tmp_path / "empty-cache") in message
     assert "LIBROSA_DATA_DIR" in message and "internet" in message

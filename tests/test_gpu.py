@@ -4,11 +4,10 @@ inside a module's forward, and refuses bad input with a message naming the fix."
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from helpers import run_python
 import torch
 
 from audiotut import gpu
@@ -225,9 +224,7 @@ def test_lazy_import_of_torch():
             "assert 'torch' in sys.modules and LogMel.__name__ == 'LogMel'\n"
             "import pickle, audiotut.gpu as g\n"
             "assert pickle.loads(pickle.dumps(LogMel)) is g.LogMel\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
+    run_python(code)
 
 
 def test_gradients_flow_to_the_input(record_property):

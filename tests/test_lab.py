@@ -28,20 +28,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import chromium_context
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = "01_sampling.ipynb"
 CODE_CELLS = 3  # the chapter's first code cells that the test runs through the UI
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 # User settings in the isolated config directory: every cell in the DOM (no windowing),
 # no autosave (the test never writes the notebook), and nothing fetched from the internet.
 SETTINGS = {
@@ -203,23 +195,14 @@ def lab(tmp_path_factory):
 
 @pytest.fixture
 def tab(chromium, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=str(chromium), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900},
-        )
+    with chromium_context(chromium, tmp_path / "chromium-profile") as context:
         page = context.new_page()
         page.set_default_timeout(60_000)
         try:
             yield page
         finally:
             (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-            try:
-                page.screenshot(path=str(ARTIFACTS / "screenshots" / "lab-01_sampling.png"))
-            finally:
-                context.close()
+            page.screenshot(path=str(ARTIFACTS / "screenshots" / "lab-01_sampling.png"))
 
 
 # every cell of the notebook: (prompt, [(MIME type, text), ...]); text only for streams

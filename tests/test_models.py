@@ -4,11 +4,10 @@ confusion_matrix count what a model with known outputs gets right."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from helpers import run_python
 import torch
 
 from audiotut import gpu, synth
@@ -438,6 +437,4 @@ def test_importing_audiotut_models_does_not_import_torch():
             "assert 'torch' not in sys.modules, 'torch imported by numpy-only functions'\n"
             "m.DigitCNN\n"
             "assert 'torch' in sys.modules\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
+    run_python(code)

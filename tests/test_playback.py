@@ -3,13 +3,11 @@ fallback, and real play/record through a virtual sound card (``pytest -k loopbac
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
-import types
 
 import numpy as np
 import pytest
+from helpers import run_python
 
 from audiotut import display, playback
 from audiotut.errors import AudioDeviceError
@@ -95,10 +93,7 @@ def test_without_portaudio_import_works_and_play_says_how_to_install():
             print("error", type(error).__name__, error)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_python(script, timeout=300)
     assert "alias 3000" in out and "available False" in out
     assert "error AudioDeviceError the PortAudio library is not installed" in out
     for fix in ("apt install libportaudio2", "conda install", "pip install --force-reinstall sounddevice"):
