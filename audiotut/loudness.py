@@ -12,6 +12,8 @@
 - :func:`loudness_normalize` applies the gain to a target loudness and then a
   true-peak limiter, so that the ceiling holds; the result says whether the
   limiter had to act and by how much.
+- :func:`remove_dc` removes a constant offset (and, with ``cutoff_hz``, the
+  inaudible drift below it) before any level is measured.
 - :func:`compress` wraps pedalboard's ``Compressor``; :func:`limit` is the
   same look-ahead true-peak limiter that :func:`loudness_normalize` uses.
 
@@ -42,6 +44,7 @@ __all__ = [
     "loudness_over_time",
     "peak_db",
     "peak_normalize",
+    "remove_dc",
     "rms_db",
     "rms_normalize",
     "true_peak",
@@ -241,6 +244,81 @@ def rms_normalize(y: np.ndarray, *, rms_db: float = -20.0, allow_clipping: bool 
             f"peak at {20 * math.log10(peak):+.1f} dBFS, beyond full scale. Choose a lower "
             "target, limit the result (loudness_normalize does), or pass allow_clipping=True"
         )
+    return out.astype(np.float32)
+
+
+def remove_dc(y: np.ndarray, *, sr: int | None = None, cutoff_hz: float | None = None) -> np.ndarray:
+    """Remove a DC offset: subtract each channel's mean, and optionally high-pass.
+
+    A constant offset (a recorder's or converter's bias) carries power at
+    0 Hz that no one hears: it raises the RMS level and moves the peaks, while
+    the loudness (whose K-weighting high-passes) ignores it. Remove it before
+    measuring or normalizing levels.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        ``(n,)`` or ``(channels, n)``, float; each channel is treated alone.
+    sr : int, optional
+        Sample rate in Hz; needed only with ``cutoff_hz``.
+    cutoff_hz : float, optional
+        With ``None`` (the default) only the mean is subtracted, which removes
+        a constant offset exactly. With a frequency, the mean-free signal is
+        also high-passed by a Butterworth filter of order 2 run forwards and
+        backwards (:func:`scipy.signal.sosfiltfilt`): zero phase, no delay,
+        -6 dB at ``cutoff_hz`` and 24 dB per octave below it. This removes a
+        slowly drifting offset too; 20 Hz, the lower limit of hearing, is a
+        common choice.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, same shape, each channel with zero mean.
+
+    Raises
+    ------
+    ValueError
+        For a non-float or badly shaped signal, NaN/inf samples, a
+        ``cutoff_hz`` without ``sr``, or a cutoff at or above ``sr / 2``.
+
+    Notes
+    -----
+    Taught in :doc:`/book/06_normalization`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut.loudness import remove_dc, rms_db
+    >>> t = np.arange(16000) / 16000
+    >>> y = (0.1 * np.sin(2 * np.pi * 440 * t) + 0.3).astype(np.float32)
+    >>> round(rms_db(y), 1), round(rms_db(remove_dc(y)), 1)
+    (-10.2, -23.0)
+    >>> round(float(remove_dc(y, sr=16000, cutoff_hz=20).mean()), 6)
+    0.0
+    """
+    y = check_float_signal(y)
+    out = y.astype(np.float64)
+    out -= out.mean(axis=-1, keepdims=True)
+    if cutoff_hz is not None:
+        if sr is None:
+            raise ValueError(
+                f"cutoff_hz={cutoff_hz!r} needs the sample rate: pass sr=, e.g. "
+                "remove_dc(y, sr=16000, cutoff_hz=20)"
+            )
+        sr = check_sr(sr)
+        cutoff = check_positive(cutoff_hz, "cutoff_hz", "Hz")
+        if cutoff >= sr / 2:
+            raise ValueError(
+                f"cutoff_hz={cutoff_hz!r} is at or above the Nyquist frequency "
+                f"({sr / 2:g} Hz at sr={sr}); a DC blocker's cutoff is a few Hz to 20 Hz"
+            )
+        import scipy.signal
+
+        sos = scipy.signal.butter(2, cutoff, btype="highpass", fs=sr, output="sos")
+        # pad by one period of the cutoff (odd extension), so the ends do not ring
+        padlen = min(out.shape[-1] - 1, math.ceil(sr / cutoff))
+        out = scipy.signal.sosfiltfilt(sos, out, axis=-1, padlen=padlen)
+        out -= out.mean(axis=-1, keepdims=True)
     return out.astype(np.float32)
 
 

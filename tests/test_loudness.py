@@ -272,3 +272,51 @@ def test_normalizing_every_fsdd_recording(fsdd_files, record_property):
                                 f"{short} shorter than 0.4 s; limiter acted on {limited}; worst "
                                 f"loudness error of the unlimited >= 0.4 s files {worst_long:.3f} LU")
     assert 1000 < short < 1600  # the README's "about 43%"
+
+
+# ---------------------------------------------------------------- DC offset
+
+
+def test_remove_dc_takes_out_an_offset_and_leaves_the_tone():
+    tone = _sine(1.0, -20.0, freq=440.0)                      # peak -20 dBFS
+    offset = (tone + 0.3).astype(np.float32)
+    # RMS of offset + sine: sqrt(0.3**2 + 0.1**2 / 2)
+    assert loudness.rms_db(offset) == pytest.approx(10 * math.log10(0.095), abs=0.01)
+    out = loudness.remove_dc(offset)
+    assert out.dtype == np.float32 and out.shape == offset.shape
+    assert abs(float(np.mean(out))) < 1e-6
+    assert loudness.rms_db(out) == pytest.approx(-23.01, abs=0.01)
+    assert loudness.peak_db(out) == pytest.approx(-20.0, abs=0.01)
+    # BS.1770's K-weighting ignores the offset: the loudness barely moves
+    assert loudness.integrated_loudness(offset, sr=SR) == pytest.approx(
+        loudness.integrated_loudness(out, sr=SR), abs=0.05)
+
+
+def test_remove_dc_treats_each_channel_alone():
+    tone = _sine(0.5, -12.0).astype(np.float32)
+    stereo = np.stack([tone + 0.2, tone - 0.5]).astype(np.float32)
+    out = loudness.remove_dc(stereo)
+    np.testing.assert_allclose(out.mean(axis=-1), [0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(out[0], out[1], atol=1e-6)
+
+
+def test_remove_dc_with_a_cutoff_removes_a_drift_and_keeps_the_band():
+    t = np.arange(2 * SR) / SR
+    drift = 0.2 * np.sin(2 * np.pi * 2.0 * t)                 # 2 Hz: a slow drift
+    tone = _sine(2.0, -20.0, freq=1000.0)
+    y = (0.1 + drift + tone).astype(np.float32)
+    out = loudness.remove_dc(y, sr=SR, cutoff_hz=20.0)
+    assert loudness.rms_db(out - tone.astype(np.float32)) < loudness.rms_db(
+        drift.astype(np.float32)) - 40              # the drift is 40+ dB down
+    assert loudness.rms_db(out) == pytest.approx(loudness.rms_db(
+        tone.astype(np.float32)), abs=0.01)         # 1 kHz passes untouched
+
+
+def test_remove_dc_errors_name_the_fix():
+    y = np.zeros(1000, np.float32)
+    with pytest.raises(ValueError, match="needs the sample rate"):
+        loudness.remove_dc(y, cutoff_hz=20)
+    with pytest.raises(ValueError, match="Nyquist"):
+        loudness.remove_dc(y, sr=16000, cutoff_hz=8000)
+    with pytest.raises(ValueError, match="integer dtype"):
+        loudness.remove_dc(np.zeros(1000, np.int16))
