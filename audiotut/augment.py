@@ -49,6 +49,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import multiprocessing
 import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -1520,7 +1521,7 @@ class Pipeline:
         Returns the float32 signal, or ``(signal, params)`` with
         ``return_params=True``.
         """
-        y = check_signal(y)
+        y = check_float_signal(y)           # integer PCM would pass on unscaled
         sr = check_sr(sr)
         out = y.astype(np.float32, copy=True)
         records = []
@@ -1541,7 +1542,7 @@ class Pipeline:
         ValueError
             If the records do not match this pipeline's steps.
         """
-        y = check_signal(y)
+        y = check_float_signal(y)
         sr = check_sr(sr)
         if isinstance(params, Mapping) or not isinstance(params, Sequence) \
                 or len(params) != len(self.steps):
@@ -1603,9 +1604,13 @@ class AugmentedDataset:
     module-level class, so it pickles into workers started with ``spawn``
     (the default on macOS and Windows) as long as the step functions are
     module-level functions. Call :meth:`set_epoch` before iterating each
-    epoch; workers receive a fresh copy of the dataset when an iterator is
-    created, except with ``persistent_workers=True``, where the epoch set in the
-    main process does not reach them.
+    epoch. The epoch lives in shared memory, so it reaches DataLoader workers
+    of every kind, ``persistent_workers=True`` included (those keep their copy
+    of the dataset between epochs, and would otherwise draw epoch 0's
+    augmentations again and again); a copy pickled anywhere else (to a file, a
+    queue) takes the current epoch as a plain number and is independent.
+    Clips must be float (integer PCM raises a ValueError: convert it with
+    :func:`audiotut.io.load` or ``y / 32768`` for 16-bit first).
 
     Taught in :doc:`/book/07_augmentation`.
 
@@ -1645,11 +1650,30 @@ class AugmentedDataset:
         self.pipeline = pipeline
         self.length = None if length is None else int(length)
         self.labels = labels
-        self.epoch = 0
+        # shared memory: DataLoader workers started from this dataset see set_epoch
+        self._epoch = multiprocessing.Value("q", 0, lock=False)
+
+    @property
+    def epoch(self) -> int:
+        """The epoch whose draws the dataset returns (set with :meth:`set_epoch`)."""
+        return int(self._epoch.value)
 
     def set_epoch(self, epoch: int) -> None:
-        """Use the draws of epoch ``epoch`` (0 or more) from now on."""
-        self.epoch = _whole(epoch, "epoch")
+        """Use the draws of epoch ``epoch`` (0 or more) from now on, in every worker."""
+        self._epoch.value = _whole(epoch, "epoch")
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        # Sent to a worker process being started: share the epoch. Pickled anywhere
+        # else (a file, a queue), where shared memory cannot go: a plain number.
+        if multiprocessing.context.get_spawning_popen() is None:
+            state["_epoch"] = self.epoch
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        if isinstance(state["_epoch"], int):
+            state["_epoch"] = multiprocessing.Value("q", state["_epoch"], lock=False)
+        self.__dict__.update(state)
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -1661,7 +1685,7 @@ class AugmentedDataset:
         if not -n <= index < n:
             raise IndexError(f"index {index} is out of range for a dataset of {n} clips")
         index = int(index) % n
-        clip = check_signal(self.clips[index], name=f"clips[{index}]")
+        clip = check_float_signal(self.clips[index], name=f"clips[{index}]")
         y = self.pipeline(clip, sr=self.sr, index=index, epoch=self.epoch)
         if self.length is not None:
             y = y[..., :self.length]

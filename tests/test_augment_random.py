@@ -300,6 +300,59 @@ def test_dataloader_workers_under_spawn_match_a_single_process_loop(record_prope
                                 "bit-identical to the single-process loop")
 
 
+def test_set_epoch_reaches_persistent_spawn_workers(record_property):
+    """Regression: with persistent_workers=True the workers kept the epoch they were
+    started with, so epoch 1 came out bit-identical to epoch 0."""
+    import torch.utils.data
+
+    clips = [_clip(0.25, freq=200 + 50 * i) for i in range(8)]
+    ds = aug.AugmentedDataset(clips, sr=SR, pipeline=_pipeline(seed=3), length=4000)
+    expected = {}
+    for epoch in (0, 1):
+        ds.set_epoch(epoch)
+        expected[epoch] = np.stack([ds[i] for i in range(8)])
+    assert not np.array_equal(expected[0], expected[1])
+    ds.set_epoch(0)
+    loader = torch.utils.data.DataLoader(ds, batch_size=2, num_workers=2,
+                                         multiprocessing_context="spawn",
+                                         persistent_workers=True)
+    got = {}
+    for epoch in (0, 1):
+        ds.set_epoch(epoch)
+        got[epoch] = np.concatenate([batch.numpy() for batch in loader])
+    assert np.array_equal(got[0], expected[0])
+    assert np.array_equal(got[1], expected[1])     # new draws, not epoch 0's again
+    record_property("measured", "2 persistent spawn workers: epoch 1 differs from epoch 0 "
+                                "and matches the single-process epoch 1")
+
+
+def test_set_epoch_survives_pickling_outside_a_worker():
+    import pickle
+
+    ds = aug.AugmentedDataset([_clip()], sr=SR, pipeline=_pipeline(seed=4))
+    ds.set_epoch(5)
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy.epoch == 5 and np.array_equal(copy[0], ds[0])
+    copy.set_epoch(6)                     # a pickled copy is independent
+    assert ds.epoch == 5
+
+
+def test_integer_pcm_is_refused_not_passed_on_unscaled():
+    """Regression: an int16 clip of 1000s came out of a pipeline at 1000.0 (log-mels
+    ~90 dB too high) because it was cast to float without scaling."""
+    pcm = np.full(1600, 1000, dtype=np.int16)
+    never = aug.Pipeline([aug.Step(gain_db, p=0.0, db=aug.Uniform(-6, 6))], seed=0)
+    with pytest.raises(ValueError, match="integer dtype int16.*float in \\[-1, 1\\]"):
+        never(pcm, sr=SR, index=0)
+    with pytest.raises(ValueError, match="integer dtype"):
+        never.replay(pcm, sr=SR, params=[{"step": "gain_db", "applied": False}])
+    ds = aug.AugmentedDataset([pcm], sr=SR, pipeline=never)
+    with pytest.raises(ValueError, match="clips\\[0\\] has integer dtype int16"):
+        ds[0]
+    scaled = (pcm / 32768).astype(np.float32)         # what the message asks for
+    assert np.allclose(never(scaled, sr=SR, index=0), 1000 / 32768)
+
+
 # --------------------------------------------------------------------------- SpecAugment helpers
 
 
