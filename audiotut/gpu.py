@@ -42,7 +42,10 @@ against librosa by ``tests/test_gpu.py``). The design:
   together, so a quiet channel can differ.
 - **Precision.** float32 throughout: float16, bfloat16 and float64 inputs
   are converted to float32 first (half precision has too little range for
-  power spectra and dB); outputs are float32 (complex64 for the STFT).
+  power spectra and dB); outputs are float32 (complex64 for the STFT). This
+  holds under ``torch.autocast`` too: the front-end turns autocast off for its
+  own computation (float16 would overflow to inf/NaN, bfloat16 be off by
+  tenths of a dB), and the model's later layers still run in half precision.
   Gradients flow from every output back to the input.
 - **Speed.** On the CPU the batch is processed in chunks of about half a
   million samples so that each chunk's frames stay in cache; whole-batch
@@ -310,6 +313,24 @@ def _mel_rows(x: torch.Tensor, config: FeatureConfig, window: torch.Tensor,
     return _power(_stft_rows(x, config, window), config.power) @ mel.T
 
 
+def _autocast_off(device: torch.device):
+    """A context in which torch.autocast does not lower this device's precision.
+
+    Under ``torch.autocast`` (mixed-precision training) the matrix products would
+    run in float16 or bfloat16: float16 overflows on power spectra (NaN/inf) and
+    bfloat16 is off by tenths of a dB. The front-end turns autocast off for itself
+    and returns float32; the layers after it still run in half precision.
+    """
+    import contextlib
+
+    import torch
+
+    try:
+        return torch.autocast(device_type=device.type, enabled=False)
+    except RuntimeError:              # a device type autocast does not know (meta)
+        return contextlib.nullcontext()
+
+
 def _features(x: torch.Tensor, config: FeatureConfig, kind: str,
               buffers: dict[str, torch.Tensor], n_mfcc: int | None = None) -> torch.Tensor:
     """The shared body of the functions and the modules' forward: x (..., n) float32."""
@@ -328,7 +349,8 @@ def _features(x: torch.Tensor, config: FeatureConfig, kind: str,
             return db
         return (db @ buffers["dct"][:n_mfcc].float().T) * buffers["lifter"][:n_mfcc].float()
 
-    out = _rows(body, x.reshape(-1, x.shape[-1]))
+    with _autocast_off(x.device):
+        out = _rows(body, x.reshape(-1, x.shape[-1]))
     # (B, frames, F) -> (..., F, frames), contiguous
     return out.transpose(-1, -2).reshape(*x.shape[:-1], out.shape[-1], out.shape[-2])
 
