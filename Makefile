@@ -5,6 +5,8 @@
 #   make lab        JupyterLab on book/ with the project's kernel registered
 #   make notebooks  re-execute every chapter in place, top to bottom
 #                   (one chapter: make notebooks NOTEBOOKS=02_playback_recording.ipynb)
+#   make check-numerics  re-run the chapters under perturbed numeric environments
+#                   (threads, SIMD paths) and report every output that differs
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,11 +14,11 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: all book test lab notebooks clean help
+.PHONY: all book test lab notebooks check-numerics clean help
 all: book
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "audiotut needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -56,6 +58,12 @@ notebooks: $(STAMP)
 		../$(PY) ../tests/virtual_audio.py ../$(VENV)/bin/jupyter-execute --inplace \
 			--timeout=900 --NotebookClient.record_timing=False "$$notebook" || exit 1; \
 	done
+
+# Outputs must hold on any CPU: nbval on every chapter (or NOTEBOOKS=...) under two
+# environments that change threads and SIMD paths of numpy, OpenBLAS and torch
+# (tools/check_numerics.py says which). Not part of `make test`: it runs every chapter twice.
+check-numerics: $(STAMP)
+	$(PY) tools/check_numerics.py $(addprefix book/,$(NOTEBOOKS))
 
 clean:
 	rm -rf _build test-artifacts .pytest_cache
