@@ -27,6 +27,11 @@ from ._validate import check_float_signal, check_positive, check_sr
 
 __all__ = ["FeatureConfig"]
 
+#: The ``ref`` functions a configuration can be saved with (:meth:`FeatureConfig.to_dict`).
+_REF_FUNCTIONS: dict[str, Callable[[np.ndarray], Any]] = {
+    "numpy.max": np.max, "numpy.mean": np.mean, "numpy.median": np.median,
+}
+
 #: The padding modes librosa's STFT accepts for ``center=True``.
 PAD_MODES = ("constant", "edge", "linear_ramp", "reflect", "symmetric", "empty")
 
@@ -350,6 +355,114 @@ class FeatureConfig:
                     norm=self.norm)
 
     # ----------------------------------------------------------------- public
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain JSON-able values, for a checkpoint or a log.
+
+        ``ref=numpy.max`` (or ``numpy.mean``, ``numpy.median``) is written as its
+        name, ``"numpy.max"``; a window given as a tuple becomes a list.
+        :meth:`from_dict` reads it back to an equal configuration. Values left
+        to their defaults (``hop_length``, ``win_length``, ``fmax``) are written
+        as the numbers they resolved to.
+
+        Returns
+        -------
+        dict
+            One entry per field, in field order.
+
+        Raises
+        ------
+        ValueError
+            If ``ref`` is a function other than ``numpy.max``, ``numpy.mean`` or
+            ``numpy.median``: a function cannot be written as data.
+
+        Notes
+        -----
+        Taught in :doc:`/book/09_datasets` (saving a model with its front-end).
+
+        Examples
+        --------
+        >>> import json
+        >>> import numpy as np
+        >>> from audiotut.features import FeatureConfig
+        >>> cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=40, ref=np.max)
+        >>> d = cfg.to_dict()
+        >>> d["ref"], d["hop_length"]
+        ('numpy.max', 128)
+        >>> FeatureConfig.from_dict(json.loads(json.dumps(d))) == cfg
+        True
+        """
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if not f.init:
+                continue
+            value = getattr(self, f.name)
+            if f.name == "ref" and callable(value):
+                names = [name for name, fn in _REF_FUNCTIONS.items() if fn is value]
+                if value is np.amax:
+                    names = ["numpy.max"]
+                if not names:
+                    raise ValueError(
+                        f"ref={value!r} is a function that cannot be saved as data; use a "
+                        f"number or one of {', '.join(_REF_FUNCTIONS)}"
+                    )
+                value = names[0]
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeatureConfig:
+        """A configuration from :meth:`to_dict`'s values (after JSON, too).
+
+        Parameters
+        ----------
+        d : dict
+            Field names and values; missing fields take their defaults. ``ref``
+            may be a number or ``"numpy.max"``, ``"numpy.mean"``,
+            ``"numpy.median"``; a list ``window`` becomes a tuple.
+
+        Returns
+        -------
+        FeatureConfig
+            Checked like any new configuration.
+
+        Raises
+        ------
+        ValueError
+            For a name that is not a field, an unknown ``ref`` name, or values
+            that do not make a valid configuration.
+
+        Notes
+        -----
+        Taught in :doc:`/book/09_datasets`.
+
+        Examples
+        --------
+        >>> from audiotut.features import FeatureConfig
+        >>> FeatureConfig.from_dict({"sr": 16000, "n_fft": 512, "ref": "numpy.max"}).ref.__name__
+        'max'
+        """
+        if not isinstance(d, dict):
+            raise ValueError(f"d must be a dict of FeatureConfig fields, got {type(d).__name__}")
+        fields = {f.name for f in dataclasses.fields(cls) if f.init}
+        unknown = sorted(set(d) - fields)
+        if unknown:
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))} {'is not a field' if len(unknown) == 1 else 'are not fields'} "
+                f"of FeatureConfig; its fields are {', '.join(sorted(fields))}"
+            )
+        values = dict(d)
+        ref = values.get("ref")
+        if isinstance(ref, str):
+            if ref not in _REF_FUNCTIONS:
+                raise ValueError(f"ref={ref!r} names no known function; use a number or one of "
+                                 f"{', '.join(_REF_FUNCTIONS)}")
+            values["ref"] = _REF_FUNCTIONS[ref]
+        if isinstance(values.get("window"), list):
+            values["window"] = tuple(values["window"])
+        return cls(**values)
 
     def replace(self, **changes: Any) -> FeatureConfig:
         """A copy with some values changed, checked like a new configuration.

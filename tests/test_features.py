@@ -336,3 +336,35 @@ def test_without_centering_the_edges_are_lost_and_the_interior_is_exact():
     # centred, the same signal comes back everywhere
     centred = cfg.replace(center=True)
     assert float(np.max(np.abs(centred.istft(centred.stft(y), length=n) - y))) < 1e-5
+
+
+# ---------------------------------------------------------------- saving a configuration
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"n_fft": 256, "hop_length": 128, "n_mels": 40, "ref": np.max},
+    {"n_fft": 1024, "window": ("kaiser", 8.0), "htk": True, "norm": None, "top_db": None},
+    {"n_fft": 400, "win_length": 320, "center": False, "power": 1.0, "ref": np.median,
+     "fmin": 20.0, "fmax": 7600.0, "lifter": 22.0},
+])
+def test_to_dict_round_trips_through_json(kwargs):
+    import json
+
+    cfg = FeatureConfig(sr=16000, **kwargs)
+    d = cfg.to_dict()
+    again = FeatureConfig.from_dict(json.loads(json.dumps(d)))
+    assert again == cfg
+    y = (0.1 * np.random.default_rng(0).standard_normal(4000)).astype(np.float32)
+    np.testing.assert_array_equal(again.log_mel(y), cfg.log_mel(y))
+    assert list(d) == [f.name for f in dataclasses.fields(FeatureConfig) if f.init]
+
+
+def test_to_dict_and_from_dict_refuse_what_cannot_be_data():
+    with pytest.raises(ValueError, match="cannot be saved as data"):
+        FeatureConfig(sr=16000, ref=lambda S: S.max()).to_dict()
+    assert FeatureConfig(sr=16000, ref=np.amax).to_dict()["ref"] == "numpy.max"
+    with pytest.raises(ValueError, match="'n_fft_size' is not a field"):
+        FeatureConfig.from_dict({"sr": 16000, "n_fft_size": 512})
+    with pytest.raises(ValueError, match="names no known function"):
+        FeatureConfig.from_dict({"sr": 16000, "ref": "np.maximum"})
