@@ -52,6 +52,7 @@ __all__ = [
     "square",
     "tone",
     "triangle",
+    "voices",
 ]
 
 #: Power-spectrum slope of each noise colour, in powers of frequency (P ∝ f**-beta).
@@ -732,6 +733,50 @@ def _voice_names(lib: ctypes.CDLL) -> list[str]:
     return sorted(name for name in names if name)
 
 
+def _variant_names() -> list[str]:
+    """The installed eSpeak NG voice variants ("f3", "m3", "croak", ...)."""
+    import os
+
+    import espeakng_loader
+
+    folder = os.path.join(espeakng_loader.get_data_path(), "voices", "!v")
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+
+
+def voices() -> dict[str, list[str]]:
+    """The eSpeak NG voices and voice variants that :func:`speech` can use.
+
+    Returns
+    -------
+    dict
+        ``"voices"``: the language codes of the installed voices (``"en"``,
+        ``"en-us"``, ``"ko"``, ...); ``"variants"``: the variant names that can
+        follow a voice after ``+`` (``"f3"``, ``"m3"``, ``"croak"``, ...). A
+        variant changes the formants, pitch and voice quality of the same
+        synthesizer; it is not another speaker.
+
+    Raises
+    ------
+    ImportError
+        If ``espeakng-loader`` is not installed.
+
+    Notes
+    -----
+    Taught in :doc:`/book/03_synthesis`.
+
+    Examples
+    --------
+    >>> from audiotut.synth import voices
+    >>> found = voices()
+    >>> "ko" in found["voices"], "f3" in found["variants"]
+    (True, True)
+    """
+    with _ESPEAK["lock"]:
+        lib, _ = _espeak()
+        names = _voice_names(lib)
+    return {"voices": names, "variants": _variant_names()}
+
+
 def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
     """Speak ``text`` offline with eSpeak NG and return it at ``sr``.
 
@@ -750,7 +795,7 @@ def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
     voice : str
         An eSpeak NG voice: a language code such as ``"en"``, ``"en-us"``,
         ``"ko"``, ``"de"``, or a voice name such as ``"Korean"``; add a variant
-        with ``+``, e.g. ``"en+f3"``.
+        with ``+``, e.g. ``"en+f3"``. :func:`voices` lists both.
 
     Returns
     -------
@@ -760,8 +805,9 @@ def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
     Raises
     ------
     ValueError
-        For empty text, or a voice that is not installed (the message lists
-        some that are).
+        For empty text, or a voice or variant that is not installed (the
+        message lists some that are; eSpeak NG itself would speak an unknown
+        variant in the plain voice without a word).
     ImportError
         If ``espeakng-loader`` is not installed.
     audiotut.AudiotutError
@@ -789,6 +835,16 @@ def speech(text: str, *, sr: int, voice: str = "en") -> np.ndarray:
         raise ValueError(f"text must be a non-empty string to speak, got {text!r}")
     if not isinstance(voice, str) or not voice.strip():
         raise ValueError(f"voice must be an eSpeak NG voice name such as 'en' or 'ko', got {voice!r}")
+    base, plus, variant = voice.partition("+")
+    if plus:                     # eSpeak silently ignores a variant it does not have
+        variants = _variant_names()
+        if variant not in variants:
+            close = [v for v in variants if v[:1].lower() == variant[:1].lower()]
+            raise ValueError(
+                f"voice {voice!r} asks for the variant {variant!r}, which eSpeak NG does not "
+                f"have; {len(variants)} are installed, for example "
+                f"{', '.join((close or variants)[:8])} (audiotut.synth.voices() lists them all)"
+            )
     with _ESPEAK["lock"]:
         lib, rate = _espeak()
         if lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:

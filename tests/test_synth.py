@@ -278,3 +278,15 @@ def test_room_refuses_impossible_setups():
         synth.room_impulse_response(**{**ok, "rt60": 5.0})
     with pytest.raises(ValueError, match="mono"):
         synth.reverberate(np.zeros((2, 100), dtype=np.float32), **ok)
+
+
+def test_voices_lists_languages_and_variants_and_unknown_variants_raise():
+    found = synth.voices()
+    assert {"en", "en-us", "ko"} <= set(found["voices"])
+    assert {"f2", "f3", "m3", "croak"} <= set(found["variants"])
+    plain = synth.speech("hello", sr=16000, voice="en")
+    variant = synth.speech("hello", sr=16000, voice="en+f3")
+    assert len(variant) != len(plain) or not np.array_equal(variant, plain)  # really another voice
+    for bad in ("en+f9", "en+nonsense"):     # eSpeak itself would speak plain "en"
+        with pytest.raises(ValueError, match=r"variant '(f9|nonsense)'.*synth.voices\(\)"):
+            synth.speech("hello", sr=16000, voice=bad)
