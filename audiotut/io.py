@@ -36,6 +36,10 @@ PathLike = str | os.PathLike
 
 # File extensions that name another libsndfile format than their upper case.
 _FORMAT_ALIASES = {"AIF": "AIFF", "OGA": "OGG", "OPUS": "OGG"}
+#: The only sample rates the Opus codec takes (libsndfile refuses others).
+_OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+#: Rates in kHz that a sample rate given in kHz by mistake most likely meant.
+_KHZ_RATES = (8, 11.025, 12, 16, 22.05, 24, 32, 44.1, 48, 88.2, 96, 192)
 _FLOAT_SUBTYPES = {"FLOAT", "DOUBLE"}
 _PCM_BITS = {"PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 
@@ -223,8 +227,16 @@ def load(
         If ``path`` is a directory, empty, not audio, damaged, has no frames, or
         holds NaN/inf samples (with ``nonfinite="raise"``).
     ValueError
-        For ``sr <= 0``, a negative ``offset``, an ``offset`` past the end of
-        the file, or ``duration <= 0``.
+        For ``sr <= 0`` or a rate below 1000 Hz (``sr=44.1`` or ``sr=22``, a
+        rate given in kHz: the message names the rate in Hz), a negative
+        ``offset``, an ``offset`` past the end of the file, or
+        ``duration <= 0``.
+
+    Warns
+    -----
+    UserWarning
+        When a WAV file holds fewer frames than its header declares (a
+        truncated download or copy): the frames that are there are returned.
 
     See Also
     --------
@@ -250,6 +262,7 @@ def load(
     ((32000,), 16000)
     """
     if sr is not None:
+        _check_hz(sr)
         sr = check_sr(sr)
     if nonfinite not in ("raise", "zero"):
         raise ValueError(f"nonfinite must be 'raise' or 'zero', got {nonfinite!r}")
@@ -281,6 +294,14 @@ def load(
             f"'{path}' declares {header.frames} frames but none could be decoded; the file "
             "is probably truncated"
         )
+    declared = _wav_declared_frames(path) if header.format in ("WAV", "WAVEX") else None
+    if declared is not None and declared > header.frames:
+        warnings.warn(
+            f"'{path}' declares {declared} frames ({declared / sr_native:.3f} s) but holds "
+            f"only {header.frames}: the file is probably truncated (an interrupted download "
+            f"or copy). Returning the frames that are there",
+            stacklevel=2,
+        )
     y = np.ascontiguousarray(data.T)  # soundfile is frame-first; we are channel-first
     bad = ~np.isfinite(y)
     if bad.any():
@@ -302,6 +323,54 @@ def load(
     else:
         sr = sr_native
     return np.ascontiguousarray(y, dtype=np.float32), sr
+
+
+def _wav_declared_frames(path: PathLike) -> int | None:
+    """The frames a RIFF WAV's header declares (its data chunk's size), or None.
+
+    libsndfile quietly reports the frames a truncated file still holds; the
+    declared size is what the file should hold. None when the header does not
+    say (a streamed file's placeholder size) or cannot be parsed.
+    """
+    import struct
+
+    try:
+        with open(path, "rb") as stream:
+            riff = stream.read(12)
+            if len(riff) < 12 or riff[:4] != b"RIFF" or riff[8:12] != b"WAVE":
+                return None
+            block_align = None
+            while True:
+                chunk = stream.read(8)
+                if len(chunk) < 8:
+                    return None
+                kind, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if kind == b"fmt ":
+                    fmt = stream.read(size + (size & 1))
+                    if len(fmt) < 14:
+                        return None
+                    block_align = struct.unpack("<H", fmt[12:14])[0]
+                elif kind == b"data":
+                    if not block_align or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size // block_align
+                else:
+                    stream.seek(size + (size & 1), 1)
+    except OSError:
+        return None
+
+
+def _check_hz(sr: object) -> None:
+    """Refuse a rate that looks like kHz (22, 44.1) with the rate it most likely meant."""
+    if isinstance(sr, (int, float, np.integer, np.floating)) and not isinstance(sr, bool) \
+            and np.isfinite(sr) and 0 < sr < 1000:
+        meant = min(_KHZ_RATES, key=lambda khz: abs(khz - float(sr)))
+        hint = (f"; did you mean sr={round(meant * 1000)}?"
+                if abs(meant - float(sr)) <= 0.1 * meant else "")
+        raise ValueError(
+            f"sr={sr!r} Hz is far too low for audio: sample rates are in Hz, not kHz{hint} "
+            "(common rates are 8000, 16000, 22050, 44100 and 48000)"
+        )
 
 
 def _format_for(path: Path) -> str:
@@ -351,7 +420,8 @@ def save(
     ----------
     path : str or os.PathLike
         Where to write. The extension chooses the container: ``.wav``,
-        ``.flac``, ``.ogg``, ``.mp3``, ``.aiff`` ...
+        ``.flac``, ``.ogg`` (Vorbis), ``.opus`` (Opus, at 8, 12, 16, 24 or
+        48 kHz only), ``.mp3``, ``.aiff`` ...
     y : numpy.ndarray
         ``(n,)`` for mono or ``(channels, n)``; float in [-1, 1], or integer PCM.
     sr : int
@@ -369,7 +439,8 @@ def save(
     Raises
     ------
     ValueError
-        For ``sr <= 0``, an unknown extension or subtype, an array that is
+        For ``sr <= 0``, an unknown extension or subtype, a rate that Opus
+        cannot store (for ``.opus``), an array that is
         empty, complex, frame-first, not 1-D or 2-D, or holds NaN/inf, and for
         float samples beyond [-1, 1] with an integer subtype (they would clip).
     FileNotFoundError
@@ -395,12 +466,24 @@ def save(
     path = _check_path_type(path)
     sr = check_sr(sr)
     fmt = _format_for(path)
+    opus = path.suffix.lower() == ".opus"
     if subtype is None:
-        subtype = sf.default_subtype(fmt)
+        # .opus is an Ogg container like .ogg, but with Opus inside, not Vorbis
+        subtype = "OPUS" if opus else sf.default_subtype(fmt)
+    elif opus and str(subtype).upper() != "OPUS":
+        raise ValueError(f"a .opus file holds Opus, not {subtype!r}; leave subtype=None, or "
+                         "name the file .ogg for Vorbis")
     elif not isinstance(subtype, str) or not sf.check_format(fmt, subtype.upper()):
         valid = ", ".join(sorted(sf.available_subtypes(fmt)))
         raise ValueError(f"subtype {subtype!r} cannot be written to {fmt}; choose one of: {valid}")
     subtype = subtype.upper()
+    if subtype == "OPUS" and sr not in _OPUS_RATES:
+        raise ValueError(
+            f"Opus cannot store sr={sr}: it only supports "
+            f"{', '.join(map(str, _OPUS_RATES))} Hz. Resample first, e.g. "
+            f"librosa.resample(y, orig_sr={sr}, target_sr=48000, res_type='soxr_hq'), "
+            "or save as .flac (lossless) or .ogg (Vorbis)"
+        )
     y = check_signal(y)
     if subtype not in _FLOAT_SUBTYPES:
         check_full_scale(y, consequence=f"{subtype} would clip it",

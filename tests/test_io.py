@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 
+import warnings
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -181,7 +183,8 @@ def test_cut_file_loads_the_frames_that_are_there(tmp_path, wav, stereo):
     data = wav.read_bytes()
     path = tmp_path / "cut.wav"
     path.write_bytes(data[: len(data) // 2])
-    y, _ = io.load(path, mono=False)
+    with pytest.warns(UserWarning, match=r"declares \d+ frames .* holds only \d+.*truncated"):
+        y, _ = io.load(path, mono=False)
     assert 0 < y.shape[1] < SR
     np.testing.assert_array_equal(y, stereo[:, : y.shape[1]])
 
@@ -356,3 +359,31 @@ def test_new_file_gets_the_umask_mode_not_the_temporary_files(tmp_path):
 def test_save_accepts_str_paths_and_returns_the_path(tmp_path):
     path = io.save(str(tmp_path / "x.flac"), tone(440, sr=8000), sr=8000)
     assert path == tmp_path / "x.flac" and path.exists()
+
+
+def test_a_whole_file_loads_without_a_truncation_warning(wav):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        io.load(wav, mono=False)
+        io.load(wav, offset=0.5, duration=10.0)      # past the end is no truncation
+
+
+@pytest.mark.parametrize(("sr", "meant"), [(22, "22050"), (44.1, "44100"), (16, "16000"),
+                                           (48.0, "48000"), (22.05, "22050")])
+def test_a_rate_in_khz_is_refused_with_the_rate_in_hz(wav, sr, meant):
+    with pytest.raises(ValueError, match=f"not kHz; did you mean sr={meant}\\?"):
+        io.load(wav, sr=sr)
+
+
+def test_opus_is_written_as_opus_or_refused(tmp_path):
+    y = tone(440, sr=48000, duration=0.5)
+    path = io.save(tmp_path / "a.opus", y, sr=48000)
+    assert io.info(path).subtype == "OPUS"
+    back, sr = io.load(path)
+    assert sr == 48000 and abs(len(back) - len(y)) < 0.05 * len(y)
+    assert io.info(io.save(tmp_path / "a.ogg", y, sr=48000)).subtype == "VORBIS"
+    with pytest.raises(ValueError, match="Opus cannot store sr=44100.*48000"):
+        io.save(tmp_path / "b.opus", tone(440, sr=44100), sr=44100)
+    with pytest.raises(ValueError, match="holds Opus, not 'VORBIS'"):
+        io.save(tmp_path / "c.opus", y, sr=48000, subtype="VORBIS")
+    assert not list(tmp_path.glob("[bc].opus*")) and not list(tmp_path.glob(".*partial"))
