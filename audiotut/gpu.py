@@ -155,7 +155,9 @@ def _check_signal(x: object, config: FeatureConfig, *, check_finite: bool,
             f"{name} has {n} samples, fewer than n_fft={config.n_fft}, so center=False gives "
             "no frame; use a shorter n_fft, a longer signal, or center=True"
         )
-    if check_finite and not bool(torch.isfinite(x).all()):
+    # on the CPU in pieces: torch.isfinite of a whole hour makes several copies of it
+    pieces = x.reshape(-1).split(_CHUNK_SAMPLES) if x.device.type == "cpu" else (x,)
+    if check_finite and not all(bool(torch.isfinite(piece).all()) for piece in pieces):
         count = int((~torch.isfinite(x)).sum())
         raise ValueError(
             f"{name} holds {count} NaN or infinite samples; find where they come from, or "
@@ -240,22 +242,32 @@ def _source_index(j: torch.Tensor, n: int, mode: str) -> torch.Tensor:
     return torch.where(m < n, m, period - 1 - m + (mode == "reflect"))
 
 
+def _pad_parts(x: torch.Tensor, config: FeatureConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """The n_fft // 2 samples np.pad(mode=config.pad_mode) puts before and after (B, n)."""
+    import torch
+
+    pad, n, mode = config.n_fft // 2, x.shape[-1], config.pad_mode
+    if mode in ("constant", "empty"):
+        zeros = x.new_zeros(x.shape[:-1] + (pad,))
+        return zeros, zeros
+    if mode == "linear_ramp":   # from 0 at the outer end to the edge sample, as NumPy
+        ramp = torch.arange(pad, device=x.device, dtype=x.dtype) / pad
+        return x[..., :1] * ramp, x[..., -1:] * ramp.flip(0)
+    j = torch.cat([torch.arange(-pad, 0, device=x.device),
+                   torch.arange(n, n + pad, device=x.device)])
+    left, right = x.index_select(-1, _source_index(j, n, mode)).split(pad, dim=-1)
+    return left, right
+
+
 def _pad(x: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
     """Pad n_fft // 2 samples at both ends of (B, n) as np.pad(mode=config.pad_mode) does."""
     import torch
 
-    pad, n, mode = config.n_fft // 2, x.shape[-1], config.pad_mode
-    if pad == 0:
+    if config.n_fft // 2 == 0:
         return x
-    if mode in ("constant", "empty"):
-        return torch.nn.functional.pad(x, (pad, pad))
-    if mode == "linear_ramp":   # from 0 at the outer end to the edge sample, as NumPy
-        ramp = torch.arange(pad, device=x.device, dtype=x.dtype) / pad
-        left, right = x[..., :1] * ramp, x[..., -1:] * ramp.flip(0)
-    else:
-        j = torch.cat([torch.arange(-pad, 0, device=x.device),
-                       torch.arange(n, n + pad, device=x.device)])
-        left, right = x.index_select(-1, _source_index(j, n, mode)).split(pad, dim=-1)
+    if config.pad_mode in ("constant", "empty"):
+        return torch.nn.functional.pad(x, (config.n_fft // 2, config.n_fft // 2))
+    left, right = _pad_parts(x, config)
     return torch.cat([left, x, right], dim=-1)
 
 
@@ -292,25 +304,59 @@ def _to_db(S: torch.Tensor, config: FeatureConfig) -> torch.Tensor:
     """librosa.power_to_db / amplitude_to_db of S = |X|**power: (20 / power) log10(S / ref).
 
     The maxima (ref=np.max, top_db) are taken over the last two axes of each signal.
+    ``S`` is a fresh tensor of the caller's: without autograd it is converted in
+    place (the same operations in the same order, so the same values), which keeps
+    an hour of audio from needing several more copies of its spectrogram.
     """
     import torch
 
     scale = 20.0 / config.power
-    db = scale * torch.log10(S.clamp(min=config.amin))
     if callable(config.ref):
         peak = S.amax(dim=(-2, -1), keepdim=True)
-        db = db - scale * torch.log10(peak.clamp(min=config.amin))
+        offset = scale * torch.log10(peak.clamp(min=config.amin))
     else:
-        db = db - scale * math.log10(max(config.amin, abs(config.ref)))
+        offset = scale * math.log10(max(config.amin, abs(config.ref)))
+    if S.requires_grad and torch.is_grad_enabled():
+        db = scale * torch.log10(S.clamp(min=config.amin)) - offset
+    else:
+        db = S.clamp_(min=config.amin).log10_().mul_(scale).sub_(offset)
     if config.top_db is not None:
-        db = torch.maximum(db, db.amax(dim=(-2, -1), keepdim=True) - config.top_db)
+        floor = db.amax(dim=(-2, -1), keepdim=True) - config.top_db
+        db = torch.maximum(db, floor) if db.requires_grad else torch.maximum(db, floor, out=db)
     return db
 
 
 def _mel_rows(x: torch.Tensor, config: FeatureConfig, window: torch.Tensor,
               mel: torch.Tensor) -> torch.Tensor:
-    """(B, n) -> (B, frames, n_mels) in the units of |X|**power."""
-    return _power(_stft_rows(x, config, window), config.power) @ mel.T
+    """(B, n) -> (B, frames, n_mels) in the units of |X|**power.
+
+    A long signal on the CPU goes a block of frames at a time into one output
+    tensor, each block with exactly the samples its frames cover (the padding at
+    the ends made as for the whole signal): the same values, but the frames, their
+    spectra and powers are never all in memory at once (an hour at 16 kHz needed
+    over 2 GiB).
+    """
+    import torch
+
+    n, hop, n_fft = x.shape[-1], config.hop_length, config.n_fft
+    left = n_fft // 2 if config.center else 0
+    frames = 1 + (n + 2 * left - n_fft) // hop
+    step = max(256, _CHUNK_SAMPLES // n_fft)
+    if x.device.type != "cpu" or frames <= 4 * step:
+        return _power(_stft_rows(x, config, window), config.power) @ mel.T
+    pad_left, pad_right = _pad_parts(x, config) if left else (None, None)
+    out = x.new_empty(x.shape[:-1] + (frames, mel.shape[0]))
+    for t0 in range(0, frames, step):
+        t1 = min(frames, t0 + step)
+        a, b = t0 * hop - left, (t1 - 1) * hop - left + n_fft
+        segment = x[..., max(a, 0):min(b, n)]
+        if a < 0:
+            segment = torch.cat([pad_left[..., left + a:], segment], dim=-1)
+        if b > n:
+            segment = torch.cat([segment, pad_right[..., :b - n]], dim=-1)
+        spectrum = torch.fft.rfft(segment.unfold(-1, n_fft, hop) * window)
+        out[..., t0:t1, :] = _power(spectrum, config.power) @ mel.T
+    return out
 
 
 def _autocast_off(device: torch.device):

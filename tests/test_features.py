@@ -374,16 +374,16 @@ def test_to_dict_and_from_dict_refuse_what_cannot_be_data():
 
 
 @pytest.mark.parametrize("kwargs", [
-    {}, {"pad_mode": "reflect"}, {"center": False}, {"power": 1.0, "ref": np.max},
+    {"pad_mode": "reflect"}, {"center": False}, {"power": 1.0, "ref": np.max},
     {"n_fft": 2048, "hop_length": 300, "top_db": None}, {"power": 1.5, "ref": np.max},
     {"pad_mode": "edge", "stereo": True},
 ])
 def test_long_signals_are_analysed_in_blocks_with_the_whole_signal_result(kwargs):
-    """Ten minutes at 16 kHz: long enough to go block by block; every value equals the
+    """Five minutes at 16 kHz: long enough to go block by block; every value equals the
     whole-signal librosa result to float32 rounding (the ends padded as librosa pads)."""
     kwargs = dict(kwargs)
     rng = np.random.default_rng(1)
-    y = (0.1 * rng.standard_normal(16000 * 600)).astype(np.float32)
+    y = (0.1 * rng.standard_normal(16000 * 300)).astype(np.float32)
     y[:16000] = 0                                   # a silent start: the top_db floor
     if kwargs.pop("stereo", False):
         y = np.stack([y, 0.5 * y[::-1]])

@@ -350,3 +350,44 @@ def test_non_finite_input_is_refused_unless_the_check_is_off():
     unchecked = gpu.log_mel(x, config=cfg, check_finite=False)
     assert bool(torch.isnan(unchecked).any())
     assert bool(torch.isnan(gpu.LogMel(cfg)(x)).any())
+
+
+@pytest.mark.parametrize("kwargs", [{"pad_mode": "reflect"}, {"center": False},
+                                    {"power": 1.0, "ref": np.max, "pad_mode": "linear_ramp"}])
+def test_long_signals_on_the_cpu_go_in_blocks_with_the_same_values(kwargs):
+    """A minute: processed a block of frames at a time, equal to FeatureConfig's
+    (itself equal to librosa's whole-signal result) within 1e-3 dB; gradients flow."""
+    config = FeatureConfig(sr=SR, n_fft=512, n_mels=40, **kwargs)
+    rng = np.random.default_rng(1)
+    y = (0.1 * rng.standard_normal(SR * 60)).astype(np.float32)
+    y[:SR] = 0
+    x = torch.from_numpy(y)
+    assert config.n_frames(len(y)) > 4 * (gpu._CHUNK_SAMPLES // config.n_fft)
+    assert float((gpu.log_mel(x, config=config) - torch.from_numpy(config.log_mel(y))).abs().max()) < 1e-3
+    assert float((gpu.mfcc(x, config=config) - torch.from_numpy(config.mfcc(y))).abs().max()) < 1e-2
+    part = x.clone().requires_grad_()
+    gpu.log_mel(part, config=config).mean().backward()
+    assert part.grad is not None and torch.isfinite(part.grad).all() and part.grad.abs().sum() > 0
+
+
+def test_an_hour_on_the_cpu_needs_little_more_than_input_and_output(record_property):
+    """Whole-signal: the frames, spectra and powers of an hour at 16 kHz at once, 2.2 GiB
+    beyond the 220 MiB input; in blocks, the output plus a fixed working set."""
+    out = run_python("""
+import resource
+import numpy as np, torch
+from audiotut import gpu
+from audiotut.features import FeatureConfig
+cfg = FeatureConfig(sr=16000, n_fft=512, hop_length=128, n_mels=40, ref=np.max)
+x = torch.from_numpy(np.random.default_rng(0).standard_normal(3600 * 16000, dtype=np.float32))
+x *= 0.1
+gpu.log_mel(x[:16000], config=cfg)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+S = gpu.log_mel(x, config=cfg)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(x.numel() * 4, S.numel() * 4, peak - before)
+""", timeout=300)
+    given, output, extra = map(int, out.split())
+    record_property("measured", f"gpu.log_mel, 1 h at 16 kHz on the CPU: input {given / 2**20:.0f} "
+                                f"MiB, output {output / 2**20:.0f} MiB, extra peak {extra / 2**20:.0f} MiB")
+    assert extra < 2 * output + 96 * 2**20
