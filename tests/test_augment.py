@@ -277,6 +277,10 @@ def test_algorithmic_reverb_rings_longer_in_a_larger_room(record_property):
     record_property("measured", "pedalboard Reverb RT60: " + ", ".join(
         f"room_size {size}: {value:.2f} s" for size, value in times.items()))
     assert times[0.8] > 1.5 * times[0.3] > 0.3
+    documented = {0.3: 0.72, 0.5: 0.99, 0.8: 2.24}      # reverb's docstring, defaults
+    for size, seconds in documented.items():
+        assert rt60(augment.reverb(impulse, sr=SR, room_size=size), sr=SR) == \
+            pytest.approx(seconds, abs=0.03)
 
 
 def test_reverb_refuses_bad_values():
