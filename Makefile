@@ -2,7 +2,7 @@
 #   make book   create .venv, install, build the HTML book into _build/html
 #   make test   the same set-up, then unit tests, doctests, nbval on every notebook,
 #               the book build with warnings as errors and the browser check
-#   make lab        JupyterLab on book/ with the project's kernel registered
+#   make lab        JupyterLab on book/, its notebooks on this venv's Python
 #   make notebooks  re-execute every chapter in place, top to bottom
 #                   (one chapter: make notebooks NOTEBOOKS=02_playback_recording.ipynb)
 #   make check-numerics  re-run the chapters under perturbed numeric environments
@@ -42,13 +42,21 @@ test: $(STAMP)
 	$(PY) -m pytest --doctest-modules --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg audiotut tests book $(PYTEST_ARGS)
 
+# JupyterLab from the venv on book/ (with jupyterlab-myst, so the chapters' MyST roles
+# and boxes render). Once the venv is current ($(STAMP) newer than pyproject.toml) it
+# installs nothing and registers nothing. The chapters ask for the kernel "python3": the
+# venv holds ipykernel's own python3 kernelspec, whose command is "python", which
+# Jupyter replaces by the Python that runs the server, so the kernel is always this
+# venv's Python, wherever the clone lives; JUPYTER_PREFER_ENV_PATH=1 puts it before a
+# python3 kernelspec of another Python in ~/.local/share/jupyter. (An "audiotut" kernel
+# that an older `make lab` registered for the whole user is no longer used:
+# `jupyter kernelspec remove audiotut`.) tests/test_lab.py starts Lab the same way.
 # As root (a container, a cloud notebook) JupyterLab refuses to start without
 # --allow-root; LAB_ARGS passes anything else (e.g. LAB_ARGS="--no-browser --port 8899").
 LAB_ARGS ?=
 lab: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[lab]"
-	$(PY) -m ipykernel install --user --name audiotut --display-name "Python (audiotut)"
-	$(VENV)/bin/jupyter lab --notebook-dir=book $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+	JUPYTER_PREFER_ENV_PATH=1 $(PY) -m jupyterlab --notebook-dir=book \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 # Under the virtual sound card of tests/virtual_audio.py (a JACK loopback), as in the
 # tests, so chapter 2's play and record cells run the same way nbval re-runs them.

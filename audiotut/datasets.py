@@ -375,11 +375,13 @@ def _download(url: str, cache: Path, manifest: Mapping[str, str]) -> None:
             archive = pooch.retrieve(url, known_hash=None, fname=f"{_FOLDER}.zip", path=work,
                                      progressbar=False)
         except Exception as error:  # requests' errors, OSError, pooch's ValueError
+            # from None: the message names the cause; the chained traceback of
+            # requests and urllib3 (dozens of lines) would only bury it
             raise DatasetError(
                 f"could not download FSDD {_VERSION} from {url} ({type(error).__name__}: "
                 f"{error}); nothing was kept. Check the internet connection and try again, "
                 "pass url= a mirror of the release archive, or set AUDIOTUT_DATA_DIR to a "
-                f"folder that holds {_FOLDER}/recordings/") from error
+                f"folder that holds {_FOLDER}/recordings/") from None
         staged = work / _FOLDER
         _extract(Path(archive), staged, manifest, url, repair)
         os.unlink(archive)

@@ -350,9 +350,12 @@ def test_unreachable_server_is_a_clear_error(small, cache):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]   # nothing listens once it is closed
-    with pytest.raises(DatasetError, match=r"could not download FSDD v1.0.10 from http"):
+    with pytest.raises(DatasetError, match=r"could not download FSDD v1.0.10 from http") as caught:
         datasets.fsdd(url=f"http://127.0.0.1:{port}/v1.0.10.zip")
     assert os.listdir(cache) == []
+    # the message names the cause; the traceback does not repeat urllib3's chain
+    assert "ConnectionError" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
 def test_empty_cache_without_download_says_how_to_get_it(cache, offline):

@@ -1,5 +1,6 @@
 """`make lab` works for a new user: JupyterLab, started from the project's virtual
-environment, opens chapter 1 in headless Chromium and runs its first cells through the UI.
+environment, opens chapter 1 in headless Chromium, renders its MyST (roles and boxes,
+through jupyterlab-myst) and runs its first cells through the UI.
 
 The server runs on a free port with a random token and with empty Jupyter config, data
 and runtime directories of its own, so nothing from ~/.jupyter or ~/.local takes part,
@@ -149,8 +150,9 @@ def lab(tmp_path_factory):
     env.update(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(runtime), JUPYTERLAB_SETTINGS_DIR=str(settings),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "config" / "lab" / "workspaces"))
-    for name in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"):
+    for name in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH"):
         env.pop(name, None)
+    env["JUPYTER_PREFER_ENV_PATH"] = "1"  # as `make lab` sets it
     for plugin, values in SETTINGS.items():
         path = settings / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -271,3 +273,61 @@ def test_lab_runs_chapter_1_with_the_project_kernel(lab, tab, record_property):
     assert marker == MARKER
     assert Path(prefix) == Path(sys.prefix), f"the kernel runs {prefix}, not this venv {sys.prefix}"
     assert Path(module).is_relative_to(ROOT / "audiotut"), f"the kernel imported {module}"
+
+
+# The rendered Markdown cells: jupyterlab-myst draws each in a ".myst" widget, and its
+# admonitions (:::{tip}, ```{admonition}) as aside.myst-admonition.
+MARKDOWN = """() => {
+  const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell'));
+  const shown = cells.map(cell => cell.querySelector('.jp-MarkdownOutput, .myst'))
+    .filter(output => output !== null);
+  return {cells: cells.length, rendered: shown.length,
+          myst: shown.filter(output => output.classList.contains('myst')).length,
+          boxes: shown.reduce((n, output) =>
+            n + output.querySelectorAll('aside.myst-admonition').length, 0),
+          text: shown.map(output => output.innerText).join('\\n')};
+}"""
+ROLES = re.compile(r"\{(?:py:func|py:class|py:mod|py:meth|doc|term|ref)\}`")
+
+
+@pytest.mark.browser
+def test_lab_renders_the_chapters_myst(lab, tab, record_property):
+    """Roles ({py:func}, {term}, {doc}) render as their text and boxes as boxes, not as
+    literal MyST: the chapters are read in Lab as they are in the book."""
+    cells = json.loads((lab["dir"] / CHAPTER).read_text(encoding="utf-8"))["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    roles = len(ROLES.findall(source))
+    boxes = len(re.findall(r"^(?::::+|```+)\{(?:admonition|tip|note|warning|important)\}",
+                           source, re.M))
+    assert roles and boxes, f"{CHAPTER} has {roles} roles and {boxes} boxes: pick another chapter"
+
+    tab.goto(f"{lab['base']}/lab/tree/{CHAPTER}?token={lab['token']}")
+    tab.wait_for_selector(".jp-Notebook .jp-MarkdownCell .myst aside.myst-admonition",
+                          timeout=KERNEL_TIMEOUT_MS)
+    tab.wait_for_function(f"() => ({MARKDOWN})().myst === ({MARKDOWN})().cells",
+                          timeout=KERNEL_TIMEOUT_MS)
+    shown = tab.evaluate(MARKDOWN)
+    record_property("measured", f"JupyterLab, {CHAPTER}: {shown['rendered']} of "
+                    f"{shown['cells']} Markdown cells rendered by jupyterlab-myst, "
+                    f"{shown['boxes']} of {boxes} boxes, {roles} roles in the source")
+    assert shown["myst"] == shown["rendered"] == shown["cells"], shown
+    assert shown["boxes"] == boxes, f"{shown['boxes']} of {boxes} boxes rendered"
+    # unrendered, a role shows as "{py:func}name" (Markdown takes the backticks)
+    literal = sorted(set(re.findall(r"\{(?:py:\w+|doc|term|ref)\}|^:::+\{\w+\}",
+                                    shown["text"], re.M)))
+    assert not literal, f"MyST shown as literal text in Lab: {literal}"
+
+
+def test_make_lab_installs_nothing_and_registers_no_kernel():
+    """Once the venv is current, `make lab` only starts JupyterLab from the venv, with the
+    venv's kernelspecs first: no pip, no kernel registered for the user."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on PATH")
+    result = subprocess.run([make, "-n", "-o", ".venv/.installed", "lab"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout
+    assert "pip" not in commands and "kernelspec" not in commands, commands
+    assert "ipykernel install" not in commands, commands
+    assert "JUPYTER_PREFER_ENV_PATH=1" in commands and "-m jupyterlab" in commands, commands
