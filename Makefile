@@ -1,5 +1,5 @@
 # audiotut: two commands set everything up on a fresh machine with Python 3.11+.
-#   make book   create .venv, install, build the HTML book into _build/html
+#   make book   create .venv, install (no TensorFlow/Playwright), build _build/html
 #   make test   the same set-up, then unit tests, doctests, nbval on every notebook,
 #               the book build with warnings as errors and the browser check
 #   make lab        JupyterLab on book/, its notebooks on this venv's Python
@@ -12,6 +12,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BOOK_STAMP := $(VENV)/.installed-book
+# torch pinned to the CPU build the book is tested with (audiotut itself asks for a range)
+PIP_INSTALL := $(PY) -m pip install --quiet -c constraints.txt
 PYTEST_ARGS ?=
 
 .PHONY: all book test lab notebooks check-numerics clean help
@@ -24,13 +27,20 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "audiotut needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 
-# tf: chapter 8's Rosetta cells (TensorFlow, Keras 3, kapre) run under nbval too;
-# lab: tests/test_lab.py starts JupyterLab as `make lab` does and runs chapter 1 in it
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[book,test,tf,lab]"
-	@touch $(STAMP)
+# make book: audiotut with torch and the libraries the chapters call; building the book
+# executes nothing, so no TensorFlow, kapre or Playwright.
+$(BOOK_STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PIP_INSTALL) -e ".[book]"
+	@touch $(BOOK_STAMP)
 
-book: $(STAMP)
+# make test, lab and notebooks: everything. tf: chapter 8's Rosetta cells (TensorFlow,
+# Keras 3, kapre) run under nbval too; test: pytest, nbval, Playwright; lab: JupyterLab,
+# which tests/test_lab.py starts as `make lab` does.
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PIP_INSTALL) -e ".[book,test,tf,lab]"
+	@touch $(STAMP) $(BOOK_STAMP)
+
+book: $(BOOK_STAMP)
 	$(VENV)/bin/jupyter-book build .
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 

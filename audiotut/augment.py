@@ -58,6 +58,7 @@ import numpy as np
 
 from . import synth
 from ._pedalboard import process as process_with_plugin
+from ._torch import require_torch
 from ._validate import (check_float_signal, check_positive, check_rng, check_signal,
                         check_sr)
 
@@ -2015,7 +2016,7 @@ def _spec_augment_class() -> type:
     """Build (once) and return the SpecAugment module class; imports torch."""
     if "SpecAugment" in _LAZY_CLASSES:
         return _LAZY_CLASSES["SpecAugment"]
-    import torch
+    torch = require_torch("audiotut.augment.SpecAugment")
 
     def band_masks(u, size: int, max_width: int):
         width = torch.clamp(torch.floor(u[..., 0] * (max_width + 1)), max=max_width)

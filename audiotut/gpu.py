@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._torch import require_torch
 from .features import FeatureConfig
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -119,7 +120,7 @@ def _check_config(config: object) -> FeatureConfig:
 def _check_signal(x: object, config: FeatureConfig, *, check_finite: bool,
                   name: str = "x") -> torch.Tensor:
     """A float32 tensor (..., n) that config can analyse, or a ValueError saying why not."""
-    import torch
+    torch = require_torch("audiotut.gpu")
 
     if isinstance(x, np.ndarray):
         raise ValueError(
@@ -825,7 +826,7 @@ def _module_doc(name: str) -> str:
 @functools.lru_cache(maxsize=None)
 def _module_classes() -> dict[str, type]:
     """Build the torch.nn.Module classes (importing torch) once, on first use."""
-    import torch
+    torch = require_torch("audiotut.gpu's modules")
 
     class _FeatureModule(torch.nn.Module):
         _kind = ""

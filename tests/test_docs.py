@@ -79,3 +79,28 @@ def test_keyword_only_after_the_signal():
 def test_readme_gives_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make book" in readme and "make test" in readme
+
+
+def test_readme_example_for_your_own_project_runs(tmp_path):
+    """README's "Use audiotut in your own project" example runs as written, without
+    torch (it is what the core install gives): it prints two epochs' shapes and saves."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use audiotut in your own project", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(code) == 1, "the section should hold one Python example"
+    assert len(code[0].splitlines()) <= 20
+    blocker = ("import importlib.abc, sys\n"
+               "class NoTorch(importlib.abc.MetaPathFinder):\n"
+               "    def find_spec(self, name, path=None, target=None):\n"
+               "        if name == 'torch' or name.startswith('torch.'):\n"
+               "            raise ModuleNotFoundError(name)\n"
+               "sys.meta_path.insert(0, NoTorch())\n")
+    result = subprocess.run([sys.executable, "-c", blocker + code[0]], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["0", "1"] and "(40, 45)" in lines[0]
+    assert (tmp_path / "seven.wav").stat().st_size > 1000

@@ -391,3 +391,32 @@ print(x.numel() * 4, S.numel() * 4, peak - before)
     record_property("measured", f"gpu.log_mel, 1 h at 16 kHz on the CPU: input {given / 2**20:.0f} "
                                 f"MiB, output {output / 2**20:.0f} MiB, extra peak {extra / 2**20:.0f} MiB")
     assert extra < 2 * output + 96 * 2**20
+
+
+def test_without_torch_the_error_says_how_to_install_it():
+    """torch is an extra: where it is missing, import audiotut still works and the
+    torch features say what to install, instead of 'No module named torch'."""
+    out = run_python("""
+import importlib.abc, sys
+
+class NoTorch(importlib.abc.MetaPathFinder):      # as if torch were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+sys.meta_path.insert(0, NoTorch())
+import numpy as np
+import audiotut
+from audiotut import augment, gpu
+from audiotut.features import FeatureConfig
+for call in (lambda: gpu.log_mel(np.zeros(16000), config=FeatureConfig(sr=16000)),
+             lambda: gpu.LogMel, lambda: augment.SpecAugment):
+    try:
+        call()
+    except ImportError as error:
+        print(error)
+""")
+    lines = out.strip().splitlines()
+    assert len(lines) == 3
+    assert all("needs PyTorch" in line and "pip install 'audiotut[torch]'" in line
+               for line in lines), lines
