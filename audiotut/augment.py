@@ -49,7 +49,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
-import multiprocessing
 import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -57,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from . import synth
+from ._epoch import SharedEpoch
 from ._pedalboard import process as process_with_plugin
 from ._torch import require_torch
 from ._validate import (check_float_signal, check_positive, check_rng, check_signal,
@@ -1652,29 +1652,16 @@ class AugmentedDataset:
         self.length = None if length is None else int(length)
         self.labels = labels
         # shared memory: DataLoader workers started from this dataset see set_epoch
-        self._epoch = multiprocessing.Value("q", 0, lock=False)
+        self._epoch = SharedEpoch(0)
 
     @property
     def epoch(self) -> int:
         """The epoch whose draws the dataset returns (set with :meth:`set_epoch`)."""
-        return int(self._epoch.value)
+        return self._epoch.value
 
     def set_epoch(self, epoch: int) -> None:
         """Use the draws of epoch ``epoch`` (0 or more) from now on, in every worker."""
         self._epoch.value = _whole(epoch, "epoch")
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        # Sent to a worker process being started: share the epoch. Pickled anywhere
-        # else (a file, a queue), where shared memory cannot go: a plain number.
-        if multiprocessing.context.get_spawning_popen() is None:
-            state["_epoch"] = self.epoch
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        if isinstance(state["_epoch"], int):
-            state["_epoch"] = multiprocessing.Value("q", state["_epoch"], lock=False)
-        self.__dict__.update(state)
 
     def __len__(self) -> int:
         return len(self.clips)

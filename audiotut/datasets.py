@@ -72,6 +72,7 @@ from typing import Any
 
 import numpy as np
 
+from ._epoch import SharedEpoch
 from .augment import Pipeline
 from .errors import DatasetError
 from .io import load as _load
@@ -810,22 +811,26 @@ def _torch_dataset_class() -> type:
     class FSDDTorchDataset(Dataset):
         """FSDD recordings as fixed-length tensors; made by :meth:`FSDD.to_torch`."""
 
-        def __init__(self, data: FSDD, length: int, transform: Any, epoch: int) -> None:
+        def __init__(self, data: FSDD, length: int, transform: Any,
+                     epoch: int | SharedEpoch) -> None:
             self.data = data
             self.length = length
             self.transform = transform
-            self.epoch = epoch
+            # shared memory: persistent DataLoader workers see a new epoch too
+            self._epoch = epoch if isinstance(epoch, SharedEpoch) else SharedEpoch(0)
+            if not isinstance(epoch, SharedEpoch):
+                self.epoch = epoch
 
         @property
         def epoch(self) -> int:
             """The epoch whose augmentation draws items use (0 or more)."""
-            return self._epoch
+            return self._epoch.value
 
         @epoch.setter
         def epoch(self, value: int) -> None:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"epoch must be a whole number 0 or more, got {value!r}")
-            self._epoch = int(value)
+            self._epoch.value = int(value)
 
         def set_epoch(self, epoch: int) -> None:
             """Use the augmentation draws of epoch ``epoch`` from now on."""
@@ -838,7 +843,7 @@ def _torch_dataset_class() -> type:
             index = _check_index(index, len(self.data))
             y, sr = _load(self.data.files[index])
             if isinstance(self.transform, Pipeline):
-                y = self.transform(y, sr=sr, index=index, epoch=self._epoch)
+                y = self.transform(y, sr=sr, index=index, epoch=self.epoch)
             x = torch.from_numpy(np.ascontiguousarray(_fix_length(y, self.length),
                                                       dtype=np.float32))
             if self.transform is not None and not isinstance(self.transform, Pipeline):
@@ -850,7 +855,7 @@ def _torch_dataset_class() -> type:
 
         def __repr__(self) -> str:
             return (f"FSDDTorchDataset({len(self)} items of {self.length} samples at {_SR} Hz, "
-                    f"transform={self.transform!r}, epoch={self._epoch})")
+                    f"transform={self.transform!r}, epoch={self.epoch})")
 
     FSDDTorchDataset.__module__ = __name__
     FSDDTorchDataset.__qualname__ = FSDDTorchDataset.__name__

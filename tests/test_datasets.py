@@ -521,3 +521,33 @@ def test_read_only_copy_is_only_read(small, tmp_path, offline):
         for path in [folder, *folder.rglob("*")]:
             path.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_to_torch_epochs_reach_persistent_spawn_workers(small, tmp_path):
+    """Regression: FSDD.to_torch's dataset kept its epoch in each worker's copy, so with
+    persistent_workers=True every epoch drew epoch 0's augmentations."""
+    import pickle
+
+    import torch
+
+    from audiotut.augment import Pipeline, Step, Uniform
+    from audiotut.loudness import peak_normalize
+
+    ds = datasets.fsdd(root=_small_root(small, tmp_path / "fsdd")).subset(range(4))
+    pipe = Pipeline([Step(peak_normalize, peak_db=Uniform(-12, -1))], seed=0)
+    data = ds.to_torch(length=20000, transform=pipe)
+    expected = {}
+    for epoch in (0, 1):
+        data.set_epoch(epoch)
+        expected[epoch] = torch.stack([data[i][0] for i in range(4)])
+    loader = torch.utils.data.DataLoader(data, batch_size=2, num_workers=2,
+                                         multiprocessing_context="spawn",
+                                         persistent_workers=True)
+    for epoch in (0, 1):
+        data.set_epoch(epoch)
+        got = torch.cat([x for x, _ in loader])
+        assert torch.equal(got, expected[epoch]), f"epoch {epoch} differs from the main process"
+    assert not torch.equal(expected[0], expected[1])
+    copy = pickle.loads(pickle.dumps(data))             # outside a worker: independent
+    copy.set_epoch(7)
+    assert data.epoch == 1 and copy.epoch == 7
