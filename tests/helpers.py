@@ -70,3 +70,19 @@ def peak_frequency(y: np.ndarray, *, sr: int) -> float:
     """The frequency of the largest FFT bin of a mono signal, in Hz."""
     spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
     return float(np.fft.rfftfreq(len(y), d=1 / sr)[np.argmax(spectrum)])
+
+
+def markdown_bullets(text: str) -> list[str]:
+    """Each "- " bullet of a Markdown text with its indented continuation lines, joined
+    (book/changes_since_talk.md's entries, one string each)."""
+    bullets: list[str] = []
+    in_bullet = False
+    for line in text.splitlines():
+        if line.startswith("- "):
+            bullets.append(line)
+            in_bullet = True
+        elif in_bullet and line.startswith("  "):
+            bullets[-1] += " " + line.strip()
+        else:
+            in_bullet = False
+    return bullets

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import toc_pages
+from helpers import markdown_bullets, toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -277,16 +277,7 @@ def test_changes_since_talk_links_each_correction_to_the_cell_that_computes_it()
     role, to a target placed in a chapter right above the cell that computes it; every
     talk-chN-... target in chapter N is listed there."""
     page = (BOOK / "changes_since_talk.md").read_text(encoding="utf-8")
-    bullets: list[str] = []                   # a bullet with its indented continuation lines
-    in_bullet = False
-    for line in page.splitlines():
-        if line.startswith("- "):
-            bullets.append(line)
-            in_bullet = True
-        elif in_bullet and line.startswith("  "):
-            bullets[-1] += " " + line.strip()
-        else:
-            in_bullet = False
+    bullets = markdown_bullets(page)          # each with its indented continuation lines
     assert len(bullets) >= 20, f"only {len(bullets)} corrections listed"
     targets = {}
     for path in NOTEBOOKS:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import markdown_bullets
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "book" / "changes_since_talk.md"
@@ -65,21 +66,6 @@ def _sections(page: str) -> dict[str, str]:
     return {title.strip(): body for title, body in zip(parts[1::2], parts[2::2])}
 
 
-def _bullets(text: str) -> list[str]:
-    """Each "- " bullet with its indented continuation lines, joined."""
-    bullets: list[str] = []
-    in_bullet = False
-    for line in text.splitlines():
-        if line.startswith("- "):
-            bullets.append(line)
-            in_bullet = True
-        elif in_bullet and line.startswith("  "):
-            bullets[-1] += " " + line.strip()
-        else:
-            in_bullet = False
-    return bullets
-
-
 def attribution_problems(page: str, slides: str) -> list[str]:
     """Every way ``page`` credits the talk with something its sources lack."""
     problems = []
@@ -89,13 +75,13 @@ def attribution_problems(page: str, slides: str) -> list[str]:
         if title not in sections:
             problems.append(f"no section '## {title}'")
             continue
-        for bullet in _bullets(sections[title]):
+        for bullet in markdown_bullets(sections[title]):
             files = [name for group in CODE_FILES.findall(bullet)
                      for name in re.findall(r"`([^`]+)`", group)]
             if not SLIDE_QUOTE.search(bullet) and not files:
                 problems.append(f"{title}: names no slide or companion-code "
                                 f"file: {bullet[:70]}")
-    every_bullet = [b for body in sections.values() for b in _bullets(body)]
+    every_bullet = [b for body in sections.values() for b in markdown_bullets(body)]
     for bullet in every_bullet:                     # in every section
         for group in CODE_FILES.findall(bullet):
             for name in re.findall(r"`([^`]+)`", group):
@@ -126,7 +112,7 @@ def slides() -> str:
 def test_every_talk_entry_quotes_the_slides_or_names_the_companion_code(slides):
     page = PAGE.read_text(encoding="utf-8")
     bullets = [b for title in TALK_SECTIONS
-               for b in _bullets(_sections(page).get(title, ""))]
+               for b in markdown_bullets(_sections(page).get(title, ""))]
     assert len(bullets) >= 20, f"only {len(bullets)} entries in the talk sections"
     problems = attribution_problems(page, slides)
     assert not problems, "\n".join(problems)
