@@ -26,9 +26,13 @@ if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
     from IPython.display import HTML, Audio
     from matplotlib.axes import Axes
 
+    from .features import FeatureConfig
+
 __all__ = [
     "FIGSIZE",
     "audio",
+    "confusion_matrix",
+    "log_mel",
     "audio_table",
     "spectrogram",
     "spectrogram_dbfs",
@@ -420,4 +424,160 @@ def spectrogram(
         ax.set_title(title)
     if colorbar:
         ax.figure.colorbar(image, ax=ax, format="%+.0f", label="Level (dBFS)")
+    return ax
+
+
+def log_mel(
+    S: np.ndarray,
+    *,
+    config: FeatureConfig,
+    ax: Axes | None = None,
+    title: str | None = None,
+    colorbar: bool = True,
+) -> Axes:
+    """Plot a log-mel spectrogram already computed with ``config``.
+
+    For features you have (from :meth:`audiotut.features.FeatureConfig.log_mel`,
+    :func:`audiotut.gpu.log_mel`, a cache or a model's first layer): the mel
+    bands on a mel-spaced axis labelled in Hz, frames on a time axis in seconds
+    (from ``config``'s ``sr``, hop and centring), and a colour bar whose label
+    names the reference: ``dB re max`` for ``ref=np.max``, ``dB re 1`` for
+    ``ref=1``.
+
+    Parameters
+    ----------
+    S : numpy.ndarray or torch.Tensor
+        ``(n_mels, frames)`` in dB; a tensor is moved to the CPU.
+    config : audiotut.features.FeatureConfig
+        The configuration that computed ``S``.
+    ax : matplotlib.axes.Axes or None
+        Where to draw; ``None`` makes a new figure.
+    title : str or None
+        Axes title.
+    colorbar : bool
+        Add the labelled colour bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If ``S`` is not 2-D with ``config.n_mels`` rows.
+
+    Notes
+    -----
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut import display
+    >>> from audiotut.features import FeatureConfig
+    >>> cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=40, ref=np.max)
+    >>> S = cfg.log_mel(np.random.default_rng(0).normal(0, 0.1, 8000).astype(np.float32))
+    >>> ax = display.log_mel(S, config=cfg)
+    >>> ax.get_xlabel(), ax.get_ylabel(), ax.figure.axes[-1].get_ylabel()
+    ('Time (s)', 'Frequency (Hz, mel scale)', 'Level (dB re max)')
+    """
+    import librosa.display
+    import matplotlib.pyplot as plt
+
+    from .features import FeatureConfig
+
+    if not isinstance(config, FeatureConfig):
+        raise ValueError(f"config must be the FeatureConfig that computed S, got {config!r:.60}")
+    if hasattr(S, "detach"):                      # a torch tensor
+        S = S.detach().cpu().numpy()
+    S = np.asarray(S)
+    if S.ndim != 2 or S.shape[0] != config.n_mels:
+        raise ValueError(f"S has shape {S.shape}; expected ({config.n_mels}, frames), one "
+                         "signal's log-mel from this config (pick one with S[i] from a batch)")
+    if ax is None:
+        _, ax = plt.subplots()
+    image = librosa.display.specshow(
+        S, sr=config.sr, hop_length=config.hop_length, n_fft=config.n_fft, x_axis="s",
+        y_axis="mel", fmin=config.fmin, fmax=config.fmax, htk=config.htk, ax=ax)
+    ax.set_xlabel("Time (s)")
+    ax.set_ylabel("Frequency (Hz, mel scale)")
+    if title:
+        ax.set_title(title)
+    if colorbar:
+        reference = "max" if callable(config.ref) else f"{config.ref:g}"
+        ax.figure.colorbar(image, ax=ax, format="%+.0f", label=f"Level (dB re {reference})")
+    return ax
+
+
+def confusion_matrix(
+    matrix: np.ndarray,
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Plot a confusion matrix: true class down, predicted class across, counts written in.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        ``(classes, classes)`` counts, row = true class, column = prediction, as
+        :func:`audiotut.models.confusion_matrix` returns.
+    labels : sequence of str or None
+        Class names; ``None`` numbers them from 0.
+    ax : matplotlib.axes.Axes or None
+        Where to draw; ``None`` makes a square figure.
+    title : str or None
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        For a matrix that is not square, holds negative or non-whole counts, or
+        labels of another length.
+
+    Notes
+    -----
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut import display
+    >>> ax = display.confusion_matrix(np.array([[9, 1], [0, 10]]), labels=["no", "yes"])
+    >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.texts]
+    ('Predicted class', 'True class', ['9', '1', '10'])
+    """
+    import matplotlib.pyplot as plt
+
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or matrix.shape[0] == 0:
+        raise ValueError(f"matrix has shape {matrix.shape}; expected (classes, classes) counts")
+    if matrix.dtype.kind not in "iu" and not np.all(np.mod(matrix, 1) == 0):
+        raise ValueError("matrix must hold whole counts (row = true class, column = predicted)")
+    if np.any(matrix < 0):
+        raise ValueError("matrix holds negative counts; expected counts of predictions")
+    classes = matrix.shape[0]
+    names = [str(i) for i in range(classes)] if labels is None else [str(x) for x in labels]
+    if len(names) != classes:
+        raise ValueError(f"labels has {len(names)} names for {classes} classes")
+    if ax is None:
+        side = min(8.0, 1.6 + 0.35 * classes)
+        _, ax = plt.subplots(figsize=(side + 0.8, side))
+    image = ax.imshow(matrix, cmap="Greys")
+    threshold = matrix.max() / 2 if matrix.max() > 0 else 1
+    for (row, col), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(col, row, f"{int(count)}", ha="center", va="center", fontsize=8,
+                    color="white" if count > threshold else "black")
+    ax.set(xlabel="Predicted class", ylabel="True class", xticks=range(classes),
+           yticks=range(classes), xticklabels=names, yticklabels=names)
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, label="Count")
     return ax

@@ -170,7 +170,10 @@ _DIGIT_CNN_DOC = """A small CNN that classifies fixed-length clips from their lo
 
     The body: a BatchNorm over the input (it learns the dB offset and scale),
     then per block a 3x3 convolution, BatchNorm, ReLU and 2x2 max-pooling,
-    then the mean over time and frequency, dropout and one linear layer.
+    then the mean over time (the frequency bands are kept: channels x bands
+    features), dropout and one linear layer. Because of that mean, a clip of
+    any length gives logits of the same shape; fixed lengths are only for
+    stacking a batch.
 
     Parameters
     ----------
@@ -193,15 +196,17 @@ _DIGIT_CNN_DOC = """A small CNN that classifies fixed-length clips from their lo
     Notes
     -----
     The front-end's buffers are non-persistent, so ``state_dict()`` holds only
-    learned weights and BatchNorm statistics; build the model with the same
-    config before ``load_state_dict``.
+    learned weights and BatchNorm statistics: save the configuration beside
+    them (:meth:`audiotut.features.FeatureConfig.to_dict`) and build the model
+    from it (:meth:`~audiotut.features.FeatureConfig.from_dict`) before
+    ``load_state_dict``.
 
     Taught in :doc:`/book/09_datasets`.
 
     Examples
     --------
     >>> import torch
-    >>> from .features import FeatureConfig
+    >>> from audiotut.features import FeatureConfig
     >>> from audiotut.models import DigitCNN
     >>> cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=80, n_mels=40)
     >>> model = DigitCNN(cfg).eval()

@@ -150,3 +150,43 @@ def test_use_style_sets_the_book_style():
     display.use_style()
     assert tuple(plt.rcParams["figure.figsize"]) == display.FIGSIZE
     assert matplotlib.colors.to_hex(plt.rcParams["figure.facecolor"]) == "#ffffff"
+
+
+def test_log_mel_plots_computed_features_with_their_reference():
+    import matplotlib.pyplot as plt
+    import torch
+
+    from audiotut.features import FeatureConfig
+
+    y = tone(1000, sr=8000)
+    for ref, label in ((np.max, "Level (dB re max)"), (1.0, "Level (dB re 1)")):
+        cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=40, ref=ref)
+        S = cfg.log_mel(y)
+        ax = display.log_mel(torch.from_numpy(S), config=cfg, title="tone")
+        assert ax.get_xlabel() == "Time (s)" and "mel" in ax.get_ylabel()
+        assert ax.figure.axes[-1].get_ylabel() == label
+        mesh = ax.collections[0]
+        np.testing.assert_array_equal(np.asarray(mesh.get_array()).reshape(S.shape), S)
+        assert ax.get_xlim()[1] == pytest.approx(S.shape[1] * 128 / 8000, rel=0.05)
+        plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"expected \(40, frames\)"):
+        display.log_mel(np.zeros((2, 40, 10)), config=cfg)
+    with pytest.raises(ValueError, match="FeatureConfig"):
+        display.log_mel(S, config={"n_mels": 40})
+
+
+def test_confusion_matrix_writes_the_counts_and_names_the_axes():
+    import matplotlib.pyplot as plt
+
+    matrix = np.array([[5, 0, 1], [0, 7, 0], [2, 0, 4]])
+    ax = display.confusion_matrix(matrix, labels=["yes", "no", "maybe"])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Predicted class", "True class")
+    assert [t.get_text() for t in ax.texts] == ["5", "1", "7", "2", "4"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["yes", "no", "maybe"]
+    plt.close(ax.figure)
+    for bad, match in ((np.ones((2, 3)), "classes, classes"), (np.array([[1, -1], [0, 2]]),
+                       "negative"), (np.array([[0.5, 0], [0, 1]]), "whole counts")):
+        with pytest.raises(ValueError, match=match):
+            display.confusion_matrix(bad)
+    with pytest.raises(ValueError, match="2 names for 3 classes"):
+        display.confusion_matrix(matrix, labels=["a", "b"])
