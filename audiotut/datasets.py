@@ -53,6 +53,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import collections
 import errno
 import functools
 import hashlib
@@ -64,6 +65,7 @@ import shutil
 import socket
 import tempfile
 import time
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -77,7 +79,7 @@ from .augment import Pipeline
 from .errors import DatasetError
 from .io import load as _load
 
-__all__ = ["FSDD", "cache_dir", "fsdd"]
+__all__ = ["AudioFolder", "FSDD", "cache_dir", "fsdd"]
 
 _VERSION = "v1.0.10"
 _FOLDER = f"fsdd-{_VERSION}"
@@ -774,18 +776,27 @@ class FSDD:
         >>> batch.shape, digits.tolist()
         (torch.Size([4, 8000]), [0, 0, 0, 0])
         """
-        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
-            raise ValueError(f"length must be a positive whole number of samples at {_SR} Hz, "
-                             f"got {length!r}; e.g. length={_SR} for one-second items")
-        if transform is not None and not callable(transform):
-            raise ValueError(f"transform must be a callable (e.g. audiotut.gpu.LogMel) or an "
-                             f"audiotut.augment.Pipeline, got {transform!r:.80}")
-        config = getattr(transform, "config", None)
-        config_sr = getattr(config, "sr", None)
-        if isinstance(config_sr, (int, np.integer)) and config_sr != _SR:
-            raise ValueError(f"the transform's FeatureConfig has sr={config_sr}, but FSDD is "
-                             f"at {_SR} Hz; build it with FeatureConfig(sr={_SR}, ...)")
+        _check_torch_item(length, transform, _SR, "FSDD")
         return _torch_dataset_class()(self, int(length), transform, 0)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The class of each file as an index, here the digit: as :attr:`AudioFolder.labels`."""
+        return self.digits
+
+
+def _check_torch_item(length: object, transform: object, sr: int, what: str) -> None:
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+        raise ValueError(f"length must be a positive whole number of samples at {sr} Hz, "
+                         f"got {length!r}; e.g. length={sr} for one-second items")
+    if transform is not None and not callable(transform):
+        raise ValueError(f"transform must be a callable (e.g. audiotut.gpu.LogMel) or an "
+                         f"audiotut.augment.Pipeline, got {transform!r:.80}")
+    config = getattr(transform, "config", None)
+    config_sr = getattr(config, "sr", None)
+    if isinstance(config_sr, (int, np.integer)) and config_sr != sr:
+        raise ValueError(f"the transform's FeatureConfig has sr={config_sr}, but {what} is "
+                         f"at {sr} Hz; build it with FeatureConfig(sr={sr}, ...)")
 
 
 def _fix_length(y: np.ndarray, length: int) -> np.ndarray:
@@ -799,7 +810,7 @@ def _fix_length(y: np.ndarray, length: int) -> np.ndarray:
     return y
 
 
-def _rebuild_torch_dataset(data: FSDD, length: int, transform: Any, epoch: int) -> Any:
+def _rebuild_torch_dataset(data: FSDD | AudioFolder, length: int, transform: Any, epoch: int) -> Any:
     return _torch_dataset_class()(data, length, transform, epoch)
 
 
@@ -809,9 +820,10 @@ def _torch_dataset_class() -> type:
     from torch.utils.data import Dataset
 
     class FSDDTorchDataset(Dataset):
-        """FSDD recordings as fixed-length tensors; made by :meth:`FSDD.to_torch`."""
+        """Recordings as fixed-length tensors; made by :meth:`FSDD.to_torch` and
+        :meth:`AudioFolder.to_torch`."""
 
-        def __init__(self, data: FSDD, length: int, transform: Any,
+        def __init__(self, data: FSDD | AudioFolder, length: int, transform: Any,
                      epoch: int | SharedEpoch) -> None:
             self.data = data
             self.length = length
@@ -841,22 +853,491 @@ def _torch_dataset_class() -> type:
 
         def __getitem__(self, index: int) -> tuple[Any, int]:
             index = _check_index(index, len(self.data))
-            y, sr = _load(self.data.files[index])
+            y, sr = self.data.load(index)
             if isinstance(self.transform, Pipeline):
                 y = self.transform(y, sr=sr, index=index, epoch=self.epoch)
             x = torch.from_numpy(np.ascontiguousarray(_fix_length(y, self.length),
                                                       dtype=np.float32))
             if self.transform is not None and not isinstance(self.transform, Pipeline):
                 x = self.transform(x)
-            return x, int(self.data.digits[index])
+            return x, int(self.data.labels[index])
 
         def __reduce__(self) -> tuple:
             return _rebuild_torch_dataset, (self.data, self.length, self.transform, self._epoch)
 
         def __repr__(self) -> str:
-            return (f"FSDDTorchDataset({len(self)} items of {self.length} samples at {_SR} Hz, "
-                    f"transform={self.transform!r}, epoch={self.epoch})")
+            return (f"{type(self).__name__}({len(self)} items of {self.length} samples at "
+                    f"{self.data.sr} Hz, transform={self.transform!r}, epoch={self.epoch})")
 
     FSDDTorchDataset.__module__ = __name__
     FSDDTorchDataset.__qualname__ = FSDDTorchDataset.__name__
     return FSDDTorchDataset
+
+
+# --------------------------------------------------------------------------- a folder of recordings
+
+#: File endings AudioFolder reads by default.
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+
+
+def _names_of(paths: Sequence[Path], root: Path, limit: int = 8) -> str:
+    shown = ", ".join(str(p.relative_to(root)) for p in paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def _regex_with_group(pattern: object, group: str, name: str) -> re.Pattern:
+    try:
+        compiled = re.compile(pattern)
+    except (re.error, TypeError) as error:
+        raise ValueError(f"{name}={pattern!r} is not a regular expression ({error})") from None
+    if group not in compiled.groupindex:
+        raise ValueError(f"{name}={pattern!r} has no named group '{group}'; write it as "
+                         f"e.g. r'(?P<{group}>[a-z]+)_\\d+' to say which part is the {group}")
+    return compiled
+
+
+class AudioFolder:
+    """A folder of recordings as a labelled dataset: your own data, used like :class:`FSDD`.
+
+    Every audio file under ``root`` (any depth) is an example. Its class comes
+    from the sub-folder it sits in (``label="folder"``: ``root/yes/a.wav`` is a
+    ``"yes"``) or from its file name (``label=`` a regular expression with a
+    named group ``label``). Its speaker, if you give ``speaker=``, from the file
+    name in the same way or from a function of its path. Every file's header is
+    read when the dataset is built, so unreadable files, mixed channel counts
+    and other sample rates are reported at once, before any training.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        The folder.
+    sr : int
+        Sample rate in Hz that :meth:`load` and :meth:`to_torch` return;
+        recordings at other rates are resampled (soxr) and reported once.
+    label : "folder" or str
+        ``"folder"``: the name of the file's top sub-folder under ``root``.
+        Otherwise a regular expression searched in the file name, with a
+        named group ``label``, e.g. ``r"^(?P<label>\\d)_"`` for FSDD's
+        ``7_jackson_32.wav``.
+    speaker : str, callable or None
+        A regular expression with a named group ``speaker`` searched in the
+        file name, or a function from the file's :class:`pathlib.Path` to a
+        speaker name; ``None`` if the data has no speakers (then only random
+        splits are possible).
+    extensions : sequence of str
+        File endings to read (case-insensitive); other files are ignored.
+
+    Attributes
+    ----------
+    files : list of pathlib.Path
+        The recordings, sorted by path.
+    labels : numpy.ndarray
+        int64, each file's class as an index into :attr:`classes`.
+    classes : list of str
+        The class names, sorted.
+    speakers : numpy.ndarray or None
+        Each file's speaker (an object array of str), or None.
+    native_sr : numpy.ndarray
+        int64, each file's own sample rate in Hz, read from its header.
+    sr : int
+        The rate :meth:`load` returns.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` does not exist.
+    ValueError
+        For a folder with no audio files, a class folder with no audio files,
+        files directly in ``root`` with ``label="folder"``, a regular
+        expression without its named group or that does not match some files
+        (all of them are named), files whose speaker cannot be read, files
+        that cannot be read as audio (all named at once), or files with
+        different channel counts.
+
+    Notes
+    -----
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from audiotut import io, synth
+    >>> from audiotut.datasets import AudioFolder
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for word in ("yes", "no"):
+    ...     for who in ("ann", "bob", "cy"):
+    ...         (root / word).mkdir(exist_ok=True)
+    ...         y = synth.speech(word, sr=16000)
+    ...         _ = io.save(root / word / f"{who}_1.wav", y, sr=16000)
+    >>> data = AudioFolder(root, sr=16000, speaker=r"^(?P<speaker>[a-z]+)_")
+    >>> len(data), data.classes, sorted(set(data.speakers))
+    (6, ['no', 'yes'], ['ann', 'bob', 'cy'])
+    >>> train, test = data.split("speaker", held_out="cy")
+    >>> len(train), len(test), sorted(set(test.speakers))
+    (4, 2, ['cy'])
+    """
+
+    def __init__(self, root: PathLike, *, sr: int, label: str = "folder",
+                 speaker: str | Callable[[Path], str] | None = None,
+                 extensions: Sequence[str] = AUDIO_EXTENSIONS) -> None:
+        from ._validate import check_sr
+
+        self.sr = check_sr(sr)
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise FileNotFoundError(2, f"no folder '{self.root}' to read recordings from",
+                                    str(self.root))
+        if isinstance(extensions, str) or not extensions:
+            raise ValueError(f"extensions must be a sequence of endings such as ('.wav',), "
+                             f"got {extensions!r}")
+        endings = tuple(e.lower() if e.startswith(".") else "." + e.lower() for e in extensions)
+        files = sorted(p for p in self.root.rglob("*")
+                       if p.is_file() and p.suffix.lower() in endings
+                       and not any(part.startswith(".") for part in p.relative_to(self.root).parts))
+        if not files:
+            raise ValueError(f"'{self.root}' holds no audio files ending in {', '.join(endings)}; "
+                             "put recordings there (one sub-folder per class) or pass extensions=")
+        names = self._labels_of(files, label)
+        speakers = self._speakers_of(files, speaker)
+        self._check_readable(files)
+        self.files = files
+        self.classes = sorted(set(names))
+        index = {name: i for i, name in enumerate(self.classes)}
+        self.labels = np.array([index[name] for name in names], dtype=np.int64)
+        self.speakers = speakers
+        self._reported = False
+
+    # ------------------------------------------------------------ building
+
+    def _labels_of(self, files: list[Path], label: object) -> list[str]:
+        if label == "folder":
+            loose = [p for p in files if p.parent == self.root]
+            if loose:
+                raise ValueError(f"with label='folder' every file must sit in a class folder "
+                                 f"under '{self.root}'; these do not: "
+                                 f"{_names_of(loose, self.root)}")
+            names = [p.relative_to(self.root).parts[0] for p in files]
+            empty = sorted(d.name for d in self.root.iterdir()
+                           if d.is_dir() and not d.name.startswith(".")
+                           and d.name not in set(names))
+            if empty:
+                raise ValueError(f"class folder(s) {empty} under '{self.root}' hold no audio "
+                                 "files: add recordings or remove the folder(s)")
+            return names
+        pattern = _regex_with_group(label, "label", "label")
+        matches = [pattern.search(p.name) for p in files]
+        unmatched = [p for p, m in zip(files, matches) if m is None]
+        if unmatched:
+            raise ValueError(f"label={label!r} matches no label in {len(unmatched)} of "
+                             f"{len(files)} file names: {_names_of(unmatched, self.root)}")
+        return [m.group("label") for m in matches]
+
+    def _speakers_of(self, files: list[Path], speaker: object) -> np.ndarray | None:
+        if speaker is None:
+            return None
+        if callable(speaker):
+            found = []
+            for p in files:
+                value = speaker(p)
+                if not isinstance(value, str) or not value:
+                    raise ValueError(f"speaker({p.name!r}) returned {value!r}; the function "
+                                     "must return the speaker's name as a non-empty str")
+                found.append(value)
+            return np.array(found, dtype=object)
+        pattern = _regex_with_group(speaker, "speaker", "speaker")
+        matches = [pattern.search(p.name) for p in files]
+        unmatched = [p for p, m in zip(files, matches) if m is None]
+        if unmatched:
+            raise ValueError(f"speaker={speaker!r} matches no speaker in {len(unmatched)} of "
+                             f"{len(files)} file names: {_names_of(unmatched, self.root)}")
+        return np.array([m.group("speaker") for m in matches], dtype=object)
+
+    def _check_readable(self, files: list[Path]) -> None:
+        import soundfile as sf
+
+        rates, channels, broken = [], [], []
+        for p in files:
+            try:
+                header = sf.info(str(p))
+                if header.frames <= 0 or header.samplerate <= 0:
+                    raise RuntimeError("no audio frames")
+            except Exception as error:                    # libsndfile's many errors
+                broken.append(f"{p.relative_to(self.root)} ({_reason_of(error)})")
+                continue
+            rates.append(int(header.samplerate))
+            channels.append(int(header.channels))
+        if broken:
+            shown = "; ".join(broken[:8]) + (f"; and {len(broken) - 8} more"
+                                              if len(broken) > 8 else "")
+            raise ValueError(f"{len(broken)} of {len(files)} files cannot be read as audio: "
+                             f"{shown}. Repair, convert or remove them")
+        counts = collections.Counter(channels)
+        if len(counts) > 1:
+            detail = ", ".join(f"{n} file(s) with {c} channel(s)" for c, n in sorted(counts.items()))
+            odd = [p for p, c in zip(files, channels) if c != counts.most_common(1)[0][0]]
+            raise ValueError(f"the recordings mix channel counts ({detail}), e.g. "
+                             f"{_names_of(odd, self.root, 3)}; convert them to one layout "
+                             "(for mono: librosa.to_mono, or sox in.wav -c 1 out.wav)")
+        self.native_sr = np.array(rates, dtype=np.int64)
+
+    def _from(self, picked: np.ndarray) -> AudioFolder:
+        part = object.__new__(AudioFolder)
+        part.sr, part.root, part.classes = self.sr, self.root, self.classes
+        part.files = [self.files[i] for i in picked]
+        part.labels = self.labels[picked]
+        part.speakers = None if self.speakers is None else self.speakers[picked]
+        part.native_sr = self.native_sr[picked]
+        part._reported = self._reported
+        return part
+
+    # ------------------------------------------------------------ use
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __repr__(self) -> str:
+        speakers = "" if self.speakers is None else f", {len(set(self.speakers))} speakers"
+        return (f"AudioFolder({len(self)} recordings of {len(self.classes)} classes"
+                f"{speakers} at {self.sr} Hz, root='{self.root}')")
+
+    def load(self, i: int) -> tuple[np.ndarray, int]:
+        """Read recording ``i`` at :attr:`sr` (mono files as ``(n,)``, others ``(channels, n)``).
+
+        Parameters
+        ----------
+        i : int
+            Index into :attr:`files` (negative counts from the end).
+
+        Returns
+        -------
+        y : numpy.ndarray
+            float32.
+        sr : int
+            :attr:`sr`.
+
+        Warns
+        -----
+        UserWarning
+            Once per dataset, when some recordings are at another rate than
+            :attr:`sr` and are resampled (it says how many, at which rates).
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> from pathlib import Path
+        >>> from audiotut import io
+        >>> from audiotut.datasets import AudioFolder
+        >>> root = Path(tempfile.mkdtemp()); (root / "hum").mkdir()
+        >>> _ = io.save(root / "hum" / "a.wav", np.zeros(16000, np.float32), sr=16000)
+        >>> AudioFolder(root, sr=16000).load(0)[0].shape
+        (16000,)
+        """
+        index = _check_index(i, len(self))
+        if not self._reported and np.any(self.native_sr != self.sr):
+            other = collections.Counter(int(r) for r in self.native_sr if r != self.sr)
+            warnings.warn(
+                f"{sum(other.values())} of {len(self)} recordings are not at {self.sr} Hz "
+                f"({', '.join(f'{n} at {r} Hz' for r, n in sorted(other.items()))}); "
+                f"they are resampled to {self.sr} Hz as they load", stacklevel=2)
+            self._reported = True
+        return _load(self.files[index], sr=self.sr, mono=False)
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> AudioFolder:
+        """The recordings picked by an index array or a boolean mask (in this order, no duplicates).
+
+        Parameters
+        ----------
+        indices : array_like of int or bool
+            Positions, or a mask of ``len(self)`` booleans.
+
+        Returns
+        -------
+        AudioFolder
+            Those recordings, with the same classes (so labels stay comparable).
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> from pathlib import Path
+        >>> from audiotut import io
+        >>> from audiotut.datasets import AudioFolder
+        >>> root = Path(tempfile.mkdtemp())
+        >>> for name in ("a/1.wav", "a/2.wav", "b/1.wav"):
+        ...     (root / name).parent.mkdir(exist_ok=True)
+        ...     _ = io.save(root / name, np.zeros(800, np.float32), sr=8000)
+        >>> data = AudioFolder(root, sr=8000)
+        >>> part = data.subset(data.labels == 0)
+        >>> len(part), part.classes
+        (2, ['a', 'b'])
+        """
+        picked = np.asarray(indices)
+        if picked.dtype == bool:
+            if picked.shape != (len(self),):
+                raise ValueError(f"a boolean mask needs {len(self)} entries, got {picked.shape}")
+            picked = np.flatnonzero(picked)
+        elif picked.size and (picked.dtype.kind not in "iu" or picked.ndim != 1):
+            raise ValueError("indices must be a 1-D array of whole numbers or a boolean mask")
+        picked = picked.astype(np.int64)
+        if picked.size and (picked.min() < -len(self) or picked.max() >= len(self)):
+            raise IndexError(f"indices must lie in [-{len(self)}, {len(self)})")
+        return self._from(np.unique(picked % len(self)))
+
+    def split(self, how: str = "random", *, test: float = 0.2,
+              held_out: str | Sequence[str] | None = None,
+              validation: float | str | Sequence[str] | None = None,
+              seed: int = 0) -> tuple[AudioFolder, ...]:
+        """Split into training and test sets, and optionally a validation set.
+
+        Parameters
+        ----------
+        how : {"random", "speaker"}
+            ``"random"``: a ``test`` fraction of each class, drawn with
+            ``seed`` (the same speakers may appear on both sides: a
+            speaker-dependent test). ``"speaker"``: every recording of the
+            speaker(s) ``held_out`` in the test set (speaker-independent).
+        test : float
+            With ``"random"``, the test fraction, in (0, 1).
+        held_out : str or sequence of str
+            With ``"speaker"``, the test speaker(s).
+        validation : float, str or sequence of str, optional
+            Also split off a validation set for the choices made while
+            training. With ``"random"``: a fraction of each class of what is
+            left. With ``"speaker"``: speaker(s), disjoint from ``held_out``,
+            so the validation set asks the same speaker-independent question.
+        seed : int
+            Seed of the random draws.
+
+        Returns
+        -------
+        (train, test) or (train, validation, test) : AudioFolder
+            Disjoint subsets that together hold every recording.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``how``, a fraction outside (0, 1), a speaker split
+            of data without speakers, unknown or overlapping speakers, or a
+            split that leaves a set empty.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> from pathlib import Path
+        >>> from audiotut import io
+        >>> from audiotut.datasets import AudioFolder
+        >>> root = Path(tempfile.mkdtemp())
+        >>> for word in ("on", "off"):
+        ...     (root / word).mkdir()
+        ...     for who in ("ann", "bob", "cy", "dee"):
+        ...         for take in range(5):
+        ...             _ = io.save(root / word / f"{who}_{take}.wav",
+        ...                         np.zeros(800, np.float32), sr=8000)
+        >>> data = AudioFolder(root, sr=8000, speaker=r"^(?P<speaker>[a-z]+)_")
+        >>> train, test = data.split("random", test=0.2, seed=1)
+        >>> len(train), len(test), np.bincount(test.labels).tolist()
+        (32, 8, [4, 4])
+        >>> train, val, test = data.split("speaker", held_out="dee", validation="cy")
+        >>> [sorted(set(s.speakers)) for s in (train, val, test)]
+        [['ann', 'bob'], ['cy'], ['dee']]
+        """
+        if how == "random":
+            if held_out is not None:
+                raise ValueError("held_out= belongs to split('speaker', held_out=...)")
+            rng = np.random.default_rng(seed)
+            test_mask = self._draw(np.ones(len(self), bool), test, rng, "test")
+            if validation is None:
+                return self._parts(~test_mask, test_mask)
+            if not isinstance(validation, (int, float)) or isinstance(validation, bool):
+                raise ValueError(f"with split('random'), validation= is a fraction such as "
+                                 f"0.1, got {validation!r}")
+            val_mask = self._draw(~test_mask, validation, rng, "validation")
+            return self._parts(~test_mask & ~val_mask, val_mask, test_mask)
+        if how == "speaker":
+            if self.speakers is None:
+                raise ValueError("split('speaker') needs speakers: build the AudioFolder with "
+                                 "speaker= (a regex with a group 'speaker', or a function)")
+            test_mask = self._speaker_mask(held_out, "held_out")
+            if validation is None:
+                return self._parts(~test_mask, test_mask)
+            val_mask = self._speaker_mask(validation, "validation")
+            if np.any(val_mask & test_mask):
+                raise ValueError("validation= and held_out= name the same speaker; a "
+                                 "validation speaker must be one the test does not use")
+            return self._parts(~test_mask & ~val_mask, val_mask, test_mask)
+        raise ValueError(f"unknown split {how!r}; choose 'random' or 'speaker'")
+
+    def _draw(self, pool: np.ndarray, fraction: object, rng: np.random.Generator,
+              name: str) -> np.ndarray:
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
+                or not 0 < fraction < 1:
+            raise ValueError(f"{name}= must be a fraction between 0 and 1, e.g. 0.2; "
+                             f"got {fraction!r}")
+        picked = np.zeros(len(self), bool)
+        for c in range(len(self.classes)):           # the same fraction of every class
+            members = np.flatnonzero(pool & (self.labels == c))
+            count = int(round(fraction * len(members)))
+            picked[rng.permutation(members)[:count]] = True
+        return picked
+
+    def _speaker_mask(self, names: object, what: str) -> np.ndarray:
+        wanted = [names] if isinstance(names, str) else list(names or [])
+        known = sorted(set(self.speakers.tolist()))
+        unknown = [n for n in wanted if n not in known]
+        if not wanted or unknown:
+            raise ValueError(f"{what}= must name speaker(s) of this dataset {known}; got "
+                             f"{names!r}")
+        return np.isin(self.speakers, wanted)
+
+    def _parts(self, *masks: np.ndarray) -> tuple[AudioFolder, ...]:
+        if any(not mask.any() for mask in masks):
+            raise ValueError("this split leaves a set empty; use a larger fraction or other "
+                             "speakers")
+        return tuple(self._from(np.flatnonzero(mask)) for mask in masks)
+
+    def to_torch(self, *, length: int, transform: Callable | Pipeline | None = None) -> Any:
+        """A ``torch.utils.data.Dataset`` of fixed-length items ``(x, label)``.
+
+        As :meth:`FSDD.to_torch`, at :attr:`sr`: ``length`` in samples (a
+        longer recording is cropped around its centre, a shorter one padded with
+        zeros at the end), ``transform`` a callable on the tensor (e.g.
+        :class:`audiotut.gpu.LogMel`) or a chapter-7 Pipeline on the signal,
+        with ``set_epoch`` reaching DataLoader workers. Labels are indices into
+        :attr:`classes`.
+
+        Parameters
+        ----------
+        length : int
+            Samples per item at :attr:`sr`.
+        transform : callable or audiotut.augment.Pipeline, optional
+            As in :meth:`FSDD.to_torch`.
+
+        Returns
+        -------
+        torch.utils.data.Dataset
+
+        Raises
+        ------
+        ValueError
+            For a bad ``length`` or ``transform``, or a transform whose
+            ``FeatureConfig`` has another rate than :attr:`sr`.
+
+        Examples
+        --------
+        >>> import tempfile, numpy as np
+        >>> from pathlib import Path
+        >>> from audiotut import io
+        >>> from audiotut.datasets import AudioFolder
+        >>> root = Path(tempfile.mkdtemp()); (root / "beep").mkdir()
+        >>> _ = io.save(root / "beep" / "a.wav", np.zeros(1200, np.float32), sr=8000)
+        >>> x, label = AudioFolder(root, sr=8000).to_torch(length=8000)[0]
+        >>> tuple(x.shape), label
+        ((8000,), 0)
+        """
+        _check_torch_item(length, transform, self.sr, "this AudioFolder")
+        return _torch_dataset_class()(self, int(length), transform, 0)
+
+
+def _reason_of(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[-1] if text else type(error).__name__

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -551,3 +552,138 @@ def test_to_torch_epochs_reach_persistent_spawn_workers(small, tmp_path):
     copy = pickle.loads(pickle.dumps(data))             # outside a worker: independent
     copy.set_epoch(7)
     assert data.epoch == 1 and copy.epoch == 7
+
+
+# ---------------------------------------------------------------- AudioFolder: your own recordings
+
+
+def _write(path: Path, *, sr: int = 16000, seconds: float = 0.5, freq: float = 440.0,
+           channels: int = 1) -> None:
+    from audiotut import io, synth
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    y = synth.tone(freq, sr=sr, duration=seconds, amplitude=0.3)
+    io.save(path, np.stack([y] * channels) if channels > 1 else y, sr=sr)
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """yes/ and no/, three speakers, two takes each; bob's recordings are at 8 kHz."""
+    root = tmp_path / "words"
+    for word, freq in (("yes", 500.0), ("no", 900.0)):
+        for who in ("ann", "bob", "cy"):
+            for take in (1, 2):
+                _write(root / word / f"{who}_{take}.wav", freq=freq,
+                       sr=8000 if who == "bob" else 16000)
+    (root / "notes.txt").write_text("not audio")      # ignored: not an audio ending
+    return root
+
+
+def test_audio_folder_reads_classes_speakers_and_rates(folder):
+    data = datasets.AudioFolder(folder, sr=16000, speaker=r"^(?P<speaker>[a-z]+)_")
+    assert len(data) == 12 and data.classes == ["no", "yes"]
+    assert np.bincount(data.labels).tolist() == [6, 6]
+    assert sorted(set(data.speakers)) == ["ann", "bob", "cy"]
+    assert sorted(set(data.native_sr.tolist())) == [8000, 16000]
+    with pytest.warns(UserWarning, match=r"4 of 12 recordings are not at 16000 Hz \(4 at 8000 Hz\)"):
+        y, sr = data.load(int(np.flatnonzero(data.speakers == "bob")[0]))
+    assert sr == 16000 and y.shape == (8000,) and y.dtype == np.float32   # resampled, 0.5 s
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # reported once, not per file
+        data.load(int(np.flatnonzero(data.speakers == "bob")[1]))
+    word = data.classes[data.labels[0]]
+    peak = np.argmax(np.abs(np.fft.rfft(data.load(0)[0]))) * 16000 / 8000
+    assert abs(peak - {"yes": 500, "no": 900}[word]) < 5
+
+
+def test_audio_folder_labels_from_names_and_speakers_from_a_function(tmp_path):
+    root = tmp_path / "flat"
+    for digit in (3, 7):
+        for take in range(2):
+            _write(root / f"{digit}_jackson_{take}.wav", sr=8000)
+    data = datasets.AudioFolder(root, sr=8000, label=r"^(?P<label>\d)_",
+                                speaker=lambda p: p.stem.split("_")[1])
+    assert data.classes == ["3", "7"] and set(data.speakers) == {"jackson"}
+    with pytest.raises(ValueError, match="no named group 'label'"):
+        datasets.AudioFolder(root, sr=8000, label=r"^\d_")
+    _write(root / "x_odd.wav", sr=8000)
+    with pytest.raises(ValueError, match=r"matches no label in 1 of 5 file names: x_odd.wav"):
+        datasets.AudioFolder(root, sr=8000, label=r"^(?P<label>\d)_")
+
+
+def test_audio_folder_refuses_bad_folders_clearly(tmp_path, folder):
+    with pytest.raises(FileNotFoundError, match="no folder"):
+        datasets.AudioFolder(tmp_path / "missing", sr=16000)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="holds no audio files"):
+        datasets.AudioFolder(tmp_path / "empty", sr=16000)
+    (folder / "maybe").mkdir()                            # a class without files
+    with pytest.raises(ValueError, match=r"class folder\(s\) \['maybe'\].*hold no audio"):
+        datasets.AudioFolder(folder, sr=16000)
+    (folder / "maybe").rmdir()
+    _write(folder / "loose.wav")
+    with pytest.raises(ValueError, match="must sit in a class folder.*loose.wav"):
+        datasets.AudioFolder(folder, sr=16000)
+    (folder / "loose.wav").unlink()
+    (folder / "yes" / "broken.wav").write_bytes(b"RIFF not really")
+    (folder / "no" / "empty.flac").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"2 of 14 files cannot be read as audio: no/empty.flac "
+                                         r".*yes/broken.wav"):
+        datasets.AudioFolder(folder, sr=16000)
+    (folder / "yes" / "broken.wav").unlink()
+    (folder / "no" / "empty.flac").unlink()
+    _write(folder / "yes" / "stereo.wav", channels=2)
+    with pytest.raises(ValueError, match=r"mix channel counts \(12 file\(s\) with 1 channel\(s\), "
+                                         r"1 file\(s\) with 2 channel\(s\)\).*stereo.wav"):
+        datasets.AudioFolder(folder, sr=16000)
+
+
+def test_audio_folder_splits_random_and_by_speaker(folder):
+    data = datasets.AudioFolder(folder, sr=16000, speaker=r"^(?P<speaker>[a-z]+)_")
+    train, test = data.split("random", test=0.5, seed=3)
+    assert (len(train), len(test)) == (6, 6)
+    assert np.bincount(test.labels).tolist() == [3, 3]               # per class
+    assert not set(train.files) & set(test.files)
+    again = data.split("random", test=0.5, seed=3)[1]
+    assert again.files == test.files                                # seeded
+    train, val, test = data.split("speaker", held_out="cy", validation=["bob"])
+    assert [sorted(set(s.speakers)) for s in (train, val, test)] == [["ann"], ["bob"], ["cy"]]
+    assert train.classes == data.classes
+    with pytest.raises(ValueError, match=r"speaker\(s\) of this dataset \['ann', 'bob', 'cy'\]"):
+        data.split("speaker", held_out="dee")
+    with pytest.raises(ValueError, match="name the same speaker"):
+        data.split("speaker", held_out="cy", validation="cy")
+    with pytest.raises(ValueError, match="fraction between 0 and 1"):
+        data.split("random", test=1.5)
+    with pytest.raises(ValueError, match="needs speakers"):
+        datasets.AudioFolder(folder, sr=16000).split("speaker", held_out="cy")
+    part = data.subset(data.speakers == "ann")
+    assert len(part) == 4 and part.classes == ["no", "yes"]
+
+
+def test_audio_folder_to_torch_crops_pads_transforms_and_augments(folder):
+    import torch
+
+    from audiotut.augment import Pipeline, Step, Uniform
+    from audiotut.features import FeatureConfig
+    from audiotut.gpu import LogMel
+    from audiotut.loudness import peak_normalize
+
+    data = datasets.AudioFolder(folder, sr=16000)
+    items = data.to_torch(length=16000)
+    x, label = items[0]
+    assert x.shape == (16000,) and label == int(data.labels[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)          # the 8 kHz files
+        batch, labels = next(iter(torch.utils.data.DataLoader(items, batch_size=12)))
+    assert batch.shape == (12, 16000) and labels.tolist() == data.labels.tolist()
+    assert torch.all(batch[:, 8000:] == 0)                      # 0.5 s padded at the end
+    config = FeatureConfig(sr=16000, n_fft=512, n_mels=40)
+    assert data.to_torch(length=16000, transform=LogMel(config))[0][0].shape == (40, 126)
+    pipe = Pipeline([Step(peak_normalize, peak_db=Uniform(-12, -1))], seed=0)
+    augmented = data.to_torch(length=16000, transform=pipe)
+    first = augmented[0][0]
+    augmented.set_epoch(1)
+    assert not torch.equal(first, augmented[0][0])
+    with pytest.raises(ValueError, match="sr=8000, but this AudioFolder is at 16000 Hz"):
+        data.to_torch(length=16000, transform=LogMel(FeatureConfig(sr=8000)))
