@@ -307,6 +307,12 @@ def predict(model: torch.nn.Module, loader: Any) -> tuple[np.ndarray, np.ndarray
     (labels, predictions) : tuple of numpy.ndarray
         int64, one entry per example, in the loader's order.
 
+    Raises
+    ------
+    ValueError
+        For a loader without batches, non-finite inputs, or non-finite logits
+        (``argmax`` would silently count a NaN row as class 0).
+
     Notes
     -----
     Switches the model to ``eval()`` (BatchNorm uses its running statistics,
@@ -332,8 +338,20 @@ def predict(model: torch.nn.Module, loader: Any) -> tuple[np.ndarray, np.ndarray
     labels, predictions = [], []
     try:
         with torch.no_grad():
-            for x, y in loader:
-                predictions.append(model(x).argmax(dim=1).cpu())
+            for batch, (x, y) in enumerate(loader):
+                if torch.is_tensor(x) and x.is_floating_point() and not torch.isfinite(x).all():
+                    raise ValueError(
+                        f"batch {batch} holds {int((~torch.isfinite(x)).sum())} NaN or infinite "
+                        "input values; a prediction from them means nothing. Find where they "
+                        "come from (a corrupt file, a log of zero) or replace them first")
+                logits = model(x)
+                if not torch.isfinite(logits).all():
+                    rows = int((~torch.isfinite(logits)).any(dim=1).sum())
+                    raise ValueError(
+                        f"the model returned NaN or infinite logits for {rows} example(s) of "
+                        f"batch {batch} (argmax would count them as class 0); the weights or "
+                        "the inputs went non-finite: check the training loss and the inputs")
+                predictions.append(logits.argmax(dim=1).cpu())
                 labels.append(torch.as_tensor(y).cpu())
     finally:
         model.train(was_training)
@@ -356,6 +374,11 @@ def evaluate(model: torch.nn.Module, loader: Any) -> float:
     -------
     float
         Between 0 and 1.
+
+    Raises
+    ------
+    ValueError
+        As :func:`predict`: no batches, non-finite inputs or logits.
 
     Notes
     -----

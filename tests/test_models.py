@@ -438,3 +438,22 @@ def test_importing_audiotut_models_does_not_import_torch():
             "m.DigitCNN\n"
             "assert 'torch' in sys.modules\n")
     run_python(code)
+
+
+def test_predict_and_evaluate_refuse_non_finite_inputs_and_logits():
+    """Regression: NaN logits were counted as class 0 (argmax of a NaN row is 0)."""
+    import torch
+
+    from audiotut.models import evaluate, predict
+
+    model = torch.nn.Linear(2, 3)
+    x, y = torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])
+    with torch.no_grad():
+        model.weight.fill_(float("nan"))
+    assert torch.isnan(model(x)).all() and model(x).argmax(dim=1).tolist() == [0, 0]
+    with pytest.raises(ValueError, match=r"NaN or infinite logits for 2 example\(s\) of batch 0"):
+        evaluate(model, [(x, y)])
+    torch.nn.init.eye_(model.weight)                        # finite again
+    with pytest.raises(ValueError, match="batch 1 holds 1 NaN or infinite input values"):
+        predict(model, [(x, y), (torch.tensor([[float("inf"), 0.0]]), torch.tensor([0]))])
+    assert model.training                                   # the mode is restored
