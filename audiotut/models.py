@@ -15,7 +15,9 @@ Taught in :doc:`/book/09_datasets`.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 __all__ = ["DigitCNN", "confusion_matrix", "deterministic", "evaluate", "fix_length",
-           "predict"]
+           "load", "predict", "save"]
 
 _ALIGNS = ("center", "left")
 
@@ -242,6 +244,9 @@ def _digit_cnn_class() -> type:
                 raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
             self.logmel = LogMel(config)
             self.config = self.logmel.config
+            # what save() writes so that load() can build the same network again
+            self.init_args = {"n_classes": n_classes, "channels": list(channels),
+                              "dropout": float(dropout)}
             layers: list[nn.Module] = [nn.BatchNorm2d(1)]
             for c_in, c_out in zip([1, *channels[:-1]], channels):
                 layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
@@ -456,3 +461,168 @@ def confusion_matrix(labels: Sequence[int] | np.ndarray, predictions: Sequence[i
 
 # doctest does not see the lazily built class: run its example from here
 __test__ = {"DigitCNN": _DIGIT_CNN_DOC}
+
+
+# ----------------------------------------------------------------------- checkpoints
+
+_FORMAT = "audiotut-model-1"
+
+
+def save(model: torch.nn.Module, path: str | os.PathLike, *,
+         classes: Sequence[str] | None = None) -> Path:
+    """Save a :class:`DigitCNN` with everything needed to use it again, in one file.
+
+    The file holds the learned weights, the front-end's
+    :class:`~audiotut.features.FeatureConfig` (as :meth:`~audiotut.features.FeatureConfig.to_dict`
+    data: a ``state_dict`` alone does not have it), the network's shape, the
+    class names and the audiotut version, all as tensors and plain data, so
+    ``torch.load(path, weights_only=True)`` reads it without running any code.
+    The file is written atomically (a temporary file, then a rename).
+
+    Parameters
+    ----------
+    model : DigitCNN
+        The trained model.
+    path : str or os.PathLike
+        Where to write, e.g. ``"digits.pt"``.
+    classes : sequence of str, optional
+        The class names, in the order of the model's outputs.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        For a model that is not a DigitCNN, or class names whose count is not
+        the model's number of outputs.
+    FileNotFoundError
+        If the folder to write into does not exist.
+
+    Notes
+    -----
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from audiotut.features import FeatureConfig
+    >>> from audiotut.models import DigitCNN, load, save
+    >>> model = DigitCNN(FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=24),
+    ...                  n_classes=2, channels=(8, 16))
+    >>> path = save(model, os.path.join(tempfile.mkdtemp(), "yes-no.pt"),
+    ...             classes=["no", "yes"])
+    >>> again, classes = load(path)
+    >>> classes, again.config == model.config
+    (['no', 'yes'], True)
+    """
+    import tempfile
+
+    import torch
+
+    from . import __version__
+
+    if not hasattr(model, "init_args") or not hasattr(model, "config"):
+        raise ValueError(f"save() writes audiotut's DigitCNN models; got {type(model).__name__}. "
+                         "For another model, save its state_dict with torch.save")
+    n_classes = model.init_args["n_classes"]
+    if classes is not None:
+        classes = [str(c) for c in classes]
+        if len(classes) != n_classes:
+            raise ValueError(f"classes has {len(classes)} names for a model with {n_classes} "
+                             "outputs; give one name per output, in order")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, f"cannot save '{path}': the folder '{path.parent}' does "
+                                "not exist", str(path.parent))
+    checkpoint = {"format": _FORMAT, "audiotut": __version__, "model": "DigitCNN",
+                  "init": dict(model.init_args), "config": model.config.to_dict(),
+                  "classes": classes, "weights": model.state_dict()}
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
+                                         dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(checkpoint, stream)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def load(path: str | os.PathLike, *, into: torch.nn.Module | None = None
+         ) -> tuple[torch.nn.Module, list[str] | None]:
+    """Load a model written by :func:`save`: ``(model, classes)``, in eval mode.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    into : DigitCNN, optional
+        Load the weights into this model instead of building a new one; its
+        front-end configuration must equal the saved one.
+
+    Returns
+    -------
+    model : DigitCNN
+        Rebuilt from the saved configuration and shape (or ``into``), with the
+        saved weights, in ``eval()`` mode.
+    classes : list of str or None
+        The saved class names.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        For a file that :func:`save` did not write, or an ``into`` model whose
+        configuration differs from the saved one (the message names every
+        differing field with both values).
+
+    Notes
+    -----
+    Reads with ``torch.load(weights_only=True)``: tensors and plain data only.
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from audiotut.features import FeatureConfig
+    >>> from audiotut.models import DigitCNN, load, save
+    >>> path = save(DigitCNN(FeatureConfig(sr=8000, n_fft=256, n_mels=40)),
+    ...             os.path.join(tempfile.mkdtemp(), "m.pt"))
+    >>> other = DigitCNN(FeatureConfig(sr=16000, n_fft=512, n_mels=40))
+    >>> try:
+    ...     load(path, into=other)
+    ... except ValueError as error:
+    ...     print(str(error)[:60])
+    the saved front-end differs from into's: sr 8000 saved, 1600
+    """
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(2, f"no model file '{path}'", str(path))
+    try:
+        checkpoint = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as error:                       # pickle/zip errors of a foreign file
+        raise ValueError(f"'{path}' is not a model saved by audiotut.models.save "
+                         f"({type(error).__name__}: {str(error).splitlines()[0][:120]})") from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != _FORMAT:
+        raise ValueError(f"'{path}' is not a model saved by audiotut.models.save (for a bare "
+                         "state_dict, build the model and call load_state_dict)")
+    config = FeatureConfig.from_dict(checkpoint["config"])
+    if into is None:
+        model = _digit_cnn_class()(config, **checkpoint["init"])
+    else:
+        differ = [f"{name} {value!r} saved, {getattr(into.config, name)!r} in into"
+                  for name, value in config.to_dict().items()
+                  if into.config.to_dict().get(name) != value]
+        if differ:
+            raise ValueError("the saved front-end differs from into's: " + "; ".join(differ)
+                             + "; load without into= to rebuild the saved model")
+        model = into
+    model.load_state_dict(checkpoint["weights"])
+    return model.eval(), checkpoint["classes"]

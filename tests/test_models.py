@@ -457,3 +457,46 @@ def test_predict_and_evaluate_refuse_non_finite_inputs_and_logits():
     with pytest.raises(ValueError, match="batch 1 holds 1 NaN or infinite input values"):
         predict(model, [(x, y), (torch.tensor([[float("inf"), 0.0]]), torch.tensor([0]))])
     assert model.training                                   # the mode is restored
+
+
+def test_save_and_load_carry_the_front_end_shape_and_classes(tmp_path):
+    from audiotut.models import load, save
+
+    config = FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=24, ref=np.max)
+    deterministic(0)
+    model = DigitCNN(config, n_classes=3, channels=(8, 16), dropout=0.2).eval()
+    x = 0.1 * torch.randn(4, 8000)
+    path = save(model, tmp_path / "words.pt", classes=["yes", "no", "maybe"])
+    raw = torch.load(path, weights_only=True)            # plain data and tensors only
+    assert raw["config"]["ref"] == "numpy.max" and raw["init"]["channels"] == [8, 16]
+    again, classes = load(path)
+    assert classes == ["yes", "no", "maybe"] and not again.training
+    assert again.config == config and again.init_args == model.init_args
+    assert torch.equal(again(x), model(x))
+    fresh = DigitCNN(config, n_classes=3, channels=(8, 16))
+    into, _ = load(path, into=fresh)
+    assert into is fresh and torch.equal(into(x), model(x))
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_load_names_what_differs_and_refuses_foreign_files(tmp_path):
+    from audiotut.models import load, save
+
+    path = save(DigitCNN(FeatureConfig(sr=8000, n_fft=256, n_mels=40)), tmp_path / "m.pt")
+    other = DigitCNN(FeatureConfig(sr=8000, n_fft=512, n_mels=40))
+    with pytest.raises(ValueError, match=r"n_fft 256 saved, 512 in into; hop_length 64 saved, "
+                                         r"128 in into.*load without into="):
+        load(path, into=other)
+    bare = tmp_path / "bare.pt"
+    torch.save(other.state_dict(), bare)
+    with pytest.raises(ValueError, match="not a model saved by audiotut.models.save"):
+        load(bare)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a model saved"):
+        load(tmp_path / "junk.pt")
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.pt")
+    with pytest.raises(ValueError, match="2 names for a model with 10 outputs"):
+        save(other, tmp_path / "x.pt", classes=["a", "b"])
+    with pytest.raises(ValueError, match="writes audiotut's DigitCNN"):
+        save(torch.nn.Linear(2, 2), tmp_path / "x.pt")
