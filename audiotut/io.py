@@ -16,7 +16,6 @@ Taught in :doc:`/book/01_sampling`.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
+from ._files import write_atomically
 from ._validate import check_full_scale, check_signal, check_sr
 from .errors import AudioFileError
 from .sampling import pcm_levels
@@ -489,33 +489,5 @@ def save(
         check_full_scale(y, consequence=f"{subtype} would clip it",
                          fix="Scale it down (e.g. y / np.abs(y).max()), or save with subtype='FLOAT'")
     frames = _as_frames(y, subtype)
-    directory = path.parent
-    if not directory.is_dir():
-        raise FileNotFoundError(
-            2, f"cannot save '{path}': the directory '{directory}' does not exist", str(directory)
-        )
-    if path.is_dir():
-        raise ValueError(f"cannot save to '{path}': it is a directory; add a file name such as 'clip.wav'")
-    mode = path.stat().st_mode & 0o777 if path.exists() else _default_file_mode()
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=directory)
-    try:
-        with os.fdopen(handle, "w+b") as stream:
-            sf.write(stream, frames, sr, subtype=subtype, format=fmt)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def _default_file_mode() -> int:
-    """The mode a new file gets from open(): 0o666 less the process umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return write_atomically(
+        path, lambda stream: sf.write(stream, frames, sr, subtype=subtype, format=fmt))

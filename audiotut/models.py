@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._files import write_atomically
 from ._validate import check_positive, check_signal
 from .features import FeatureConfig
 
@@ -518,8 +519,6 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
     >>> classes, again.config == model.config
     (['no', 'yes'], True)
     """
-    import tempfile
-
     import torch
 
     from . import __version__
@@ -533,23 +532,10 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
         if len(classes) != n_classes:
             raise ValueError(f"classes has {len(classes)} names for a model with {n_classes} "
                              "outputs; give one name per output, in order")
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(2, f"cannot save '{path}': the folder '{path.parent}' does "
-                                "not exist", str(path.parent))
     checkpoint = {"format": _FORMAT, "audiotut": __version__, "model": "DigitCNN",
                   "init": dict(model.init_args), "config": model.config.to_dict(),
                   "classes": classes, "weights": model.state_dict()}
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial",
-                                         dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(checkpoint, stream)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return path
+    return write_atomically(Path(path), lambda stream: torch.save(checkpoint, stream))
 
 
 def load(path: str | os.PathLike, *, into: torch.nn.Module | None = None
