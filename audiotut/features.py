@@ -453,13 +453,9 @@ class FeatureConfig:
         """
         if not isinstance(d, dict):
             raise ValueError(f"d must be a dict of FeatureConfig fields, got {type(d).__name__}")
-        fields = {f.name for f in dataclasses.fields(cls) if f.init}
-        unknown = sorted(set(d) - fields)
-        if unknown:
-            raise ValueError(
-                f"{', '.join(map(repr, unknown))} {'is not a field' if len(unknown) == 1 else 'are not fields'} "
-                f"of FeatureConfig; its fields are {', '.join(sorted(fields))}"
-            )
+        problem = _unknown_fields(d)
+        if problem:
+            raise ValueError(problem)
         values = dict(d)
         ref = values.get("ref")
         if isinstance(ref, str):
@@ -508,13 +504,9 @@ class FeatureConfig:
         >>> wide.n_fft, wide.hop_length, cfg.n_fft
         (2048, 512, 512)
         """
-        fields = {f.name for f in dataclasses.fields(self) if f.init}
-        unknown = sorted(set(changes) - fields)
-        if unknown:
-            raise TypeError(
-                f"FeatureConfig has no field {', '.join(map(repr, unknown))}; "
-                f"its fields are {', '.join(sorted(fields))}"
-            )
+        problem = _unknown_fields(changes)
+        if problem:
+            raise TypeError(problem)
         for name in self._defaulted:
             changes.setdefault(name, None)
         return dataclasses.replace(self, **changes)
@@ -1017,3 +1009,13 @@ class FeatureConfig:
                 "gives no frame; use a shorter n_fft, a longer signal, or center=True"
             )
         return 1 + (padded - self.n_fft) // self.hop_length
+
+
+def _unknown_fields(names: object) -> str | None:
+    """The message for names that are not FeatureConfig fields, or None if all are."""
+    fields = {f.name for f in dataclasses.fields(FeatureConfig) if f.init}
+    unknown = sorted(set(names) - fields)
+    if not unknown:
+        return None
+    return (f"FeatureConfig has no field {', '.join(map(repr, unknown))}; "
+            f"its fields are {', '.join(sorted(fields))}")
