@@ -498,6 +498,25 @@ def _check_index(index: object, n: int) -> int:
     return int(index) % n
 
 
+def _picked(indices: object, n: int) -> np.ndarray:
+    """Sorted unique positions from an index array or a boolean mask over ``n`` items."""
+    picked = np.asarray(indices)
+    if picked.dtype == bool:
+        if picked.shape != (n,):
+            raise ValueError(f"a boolean mask needs {n} entries (one per recording), got "
+                             f"shape {picked.shape}")
+        return np.flatnonzero(picked)
+    if picked.size == 0:
+        return picked.astype(np.int64)
+    if picked.dtype.kind not in "iu" or picked.ndim != 1:
+        raise ValueError("indices must be a 1-D array of whole numbers or a boolean mask, "
+                         f"got {picked.dtype} with shape {picked.shape}")
+    if picked.min() < -n or picked.max() >= n:
+        raise IndexError(f"indices must lie in [-{n}, {n}), got {int(picked.min())} to "
+                         f"{int(picked.max())}")
+    return np.unique(picked % n)
+
+
 class FSDD:
     """Recordings of the Free Spoken Digit Dataset with their labels, as returned by :func:`fsdd`.
 
@@ -652,21 +671,7 @@ class FSDD:
         >>> len(part), sorted(set(part.speakers.tolist()))
         (20, ['jackson'])
         """
-        picked = np.asarray(indices)
-        if picked.dtype == bool:
-            if picked.shape != (len(self),):
-                raise ValueError(f"a boolean mask needs {len(self)} entries (one per "
-                                 f"recording), got shape {picked.shape}")
-            picked = np.flatnonzero(picked)
-        elif picked.size == 0:
-            picked = picked.astype(np.int64)
-        elif picked.dtype.kind not in "iu" or picked.ndim != 1:
-            raise ValueError("indices must be a 1-D array of whole numbers or a boolean mask, "
-                             f"got {picked.dtype} with shape {picked.shape}")
-        if picked.size and (picked.min() < -len(self) or picked.max() >= len(self)):
-            raise IndexError(f"indices must lie in [-{len(self)}, {len(self)}), got "
-                             f"{int(picked.min())} to {int(picked.max())}")
-        names = [self.files[i].name for i in np.unique(picked % max(len(self), 1))]
+        names = [self.files[i].name for i in _picked(indices, len(self))]
         return FSDD(self.root, names, speakers_info=self.speakers_info)
 
     def split(self, how: str = "official", *, held_out: str | None = None) -> tuple[FSDD, FSDD]:
@@ -1171,17 +1176,7 @@ class AudioFolder:
         >>> len(part), part.classes
         (2, ['a', 'b'])
         """
-        picked = np.asarray(indices)
-        if picked.dtype == bool:
-            if picked.shape != (len(self),):
-                raise ValueError(f"a boolean mask needs {len(self)} entries, got {picked.shape}")
-            picked = np.flatnonzero(picked)
-        elif picked.size and (picked.dtype.kind not in "iu" or picked.ndim != 1):
-            raise ValueError("indices must be a 1-D array of whole numbers or a boolean mask")
-        picked = picked.astype(np.int64)
-        if picked.size and (picked.min() < -len(self) or picked.max() >= len(self)):
-            raise IndexError(f"indices must lie in [-{len(self)}, {len(self)})")
-        return self._from(np.unique(picked % len(self)))
+        return self._from(_picked(indices, len(self)))
 
     def split(self, how: str = "random", *, test: float = 0.2,
               held_out: str | Sequence[str] | None = None,
