@@ -86,3 +86,17 @@ def markdown_bullets(text: str) -> list[str]:
         else:
             in_bullet = False
     return bullets
+
+
+#: Python source that, run first in a fresh interpreter, makes ``import torch`` fail as
+#: if torch were not installed (for the tests of audiotut without its [torch] extra).
+NO_TORCH = """\
+import importlib.abc, sys
+
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+sys.meta_path.insert(0, NoTorch())
+"""

@@ -92,13 +92,9 @@ def test_readme_example_for_your_own_project_runs(tmp_path):
     code = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(code) == 1, "the section should hold one Python example"
     assert len(code[0].splitlines()) <= 20
-    blocker = ("import importlib.abc, sys\n"
-               "class NoTorch(importlib.abc.MetaPathFinder):\n"
-               "    def find_spec(self, name, path=None, target=None):\n"
-               "        if name == 'torch' or name.startswith('torch.'):\n"
-               "            raise ModuleNotFoundError(name)\n"
-               "sys.meta_path.insert(0, NoTorch())\n")
-    result = subprocess.run([sys.executable, "-c", blocker + code[0]], cwd=tmp_path,
+    from helpers import NO_TORCH
+
+    result = subprocess.run([sys.executable, "-c", NO_TORCH + code[0]], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()

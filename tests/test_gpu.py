@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import run_python
+from helpers import NO_TORCH, run_python
 import torch
 
 from audiotut import gpu
@@ -396,15 +396,7 @@ print(x.numel() * 4, S.numel() * 4, peak - before)
 def test_without_torch_the_error_says_how_to_install_it():
     """torch is an extra: where it is missing, import audiotut still works and the
     torch features say what to install, instead of 'No module named torch'."""
-    out = run_python("""
-import importlib.abc, sys
-
-class NoTorch(importlib.abc.MetaPathFinder):      # as if torch were not installed
-    def find_spec(self, name, path=None, target=None):
-        if name == "torch" or name.startswith("torch."):
-            raise ModuleNotFoundError(f"No module named {name!r}")
-
-sys.meta_path.insert(0, NoTorch())
+    out = run_python(NO_TORCH + """
 import numpy as np
 import audiotut
 from audiotut import augment, gpu
