@@ -479,12 +479,12 @@ def test_time_warp_moves_a_marker_column(record_property):
     tau = 50
     marker = np.zeros((2, 4, tau))
     marker[:, :, 20] = 1.0
-    warped = aug._warp_numpy(marker, np.array([20.0, 20.0]), np.array([7.0, -5.0]))
+    warped = aug.specaugment._warp_numpy(marker, np.array([20.0, 20.0]), np.array([7.0, -5.0]))
     assert warped.shape == marker.shape
     assert np.argmax(warped[0, 0]) == 27 and warped[0, 0, 27] == pytest.approx(1.0)
     assert np.argmax(warped[1, 0]) == 15 and warped[1, 0, 15] == pytest.approx(1.0)
     ramp = np.broadcast_to(np.arange(tau, dtype=float), (1, 3, tau))
-    warped = aug._warp_numpy(ramp, np.array([20.0]), np.array([7.0]))
+    warped = aug.specaugment._warp_numpy(ramp, np.array([20.0]), np.array([7.0]))
     assert warped[0, 0, 0] == 0 and warped[0, 0, -1] == tau - 1
     assert np.all(np.diff(warped[0, 0]) > 0)      # monotone: time is not reordered
     # the public function: W=5 on 12 frames leaves one centre, frame 6, moved by w ~ U[-5, 5].
