@@ -14,15 +14,19 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.loudness` measures and normalizes levels: peak, RMS, LUFS, true peak (chapter 6);
 - :mod:`audiotut.augment` augments audio and spectrograms, reproducibly (chapter 7);
 - :mod:`audiotut.gpu` computes the same features in PyTorch, on any device (chapter 8);
-- :mod:`audiotut.datasets` downloads and verifies the Free Spoken Digit Dataset (chapter 9);
-- :mod:`audiotut.models` holds chapter 9's digit classifier and its training glue (chapter 9).
+- :mod:`audiotut.datasets` reads a folder of recordings as a dataset, and downloads and
+  verifies the Free Spoken Digit Dataset (chapter 9);
+- :mod:`audiotut.models` holds a small log-mel classifier, its training loop, evaluation and
+  checkpoints (chapter 9);
+- :mod:`audiotut.utils` holds the one pad/crop rule and seeding for reproducible training
+  (chapter 9).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
 from . import (augment, datasets, display, examples, features, gpu, io, loudness, metrics,
-               models, playback, sampling, spectral, synth)
+               models, playback, sampling, spectral, synth, utils)
 from .errors import (
     AudioDeviceError,
     AudioFileError,
@@ -56,4 +60,5 @@ __all__ = [
     "sampling",
     "spectral",
     "synth",
+    "utils",
 ]

@@ -1,6 +1,9 @@
-"""The book's dataset, the Free Spoken Digit Dataset (FSDD): downloaded once, verified.
+"""Datasets: any folder of recordings, and the book's Free Spoken Digit Dataset (FSDD).
 
-:func:`fsdd` returns an :class:`FSDD`: the 3,000 recordings of FSDD v1.0.10
+:class:`AudioFolder` reads a folder of recordings as a labelled dataset (classes
+from sub-folders or file names, speakers, measured sample rates, random and
+speaker-disjoint splits, a torch dataset). :func:`fsdd` returns an
+:class:`FSDD`, an ``AudioFolder`` with a verified manifest and its own split: the 3,000 recordings of FSDD v1.0.10
 (6 speakers say each digit 0-9 fifty times; mono, 16-bit, 8000 Hz, trimmed;
 0.14 s to 2.28 s long), with their labels as arrays, the dataset's official
 train/test split and a by-speaker split, and :meth:`FSDD.to_torch`, a
@@ -78,16 +81,16 @@ from ._epoch import SharedEpoch
 from .augment import Pipeline
 from .errors import DatasetError
 from .io import load as _load
+from .utils import fix_length
 
-__all__ = ["AudioFolder", "FSDD", "cache_dir", "fsdd"]
+__all__ = ["AudioFolder", "FSDD", "LogMelCache", "cache_dir", "fsdd"]
 
 _VERSION = "v1.0.10"
 _FOLDER = f"fsdd-{_VERSION}"
 _URL = ("https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/"
         f"{_VERSION}.zip")
-_SR = 8000
 _NAME = re.compile(r"^([0-9])_([a-z]+)_([0-9]+)\.wav$")
-_SPLITS = ("official", "speaker")
+_SPLITS = ("official", "speaker", "random")
 _OFFICIAL_TEST_TAKES = range(5)   # README: "Recordings numbered 0-4 (inclusive) are in the test"
 _STALE_AFTER_S = 24 * 3600        # a temporary download folder older than this is abandoned
 _SHOWN = 5                        # file names listed in an error message
@@ -517,279 +520,6 @@ def _picked(indices: object, n: int) -> np.ndarray:
     return np.unique(picked % n)
 
 
-class FSDD:
-    """Recordings of the Free Spoken Digit Dataset with their labels, as returned by :func:`fsdd`.
-
-    Build it with :func:`fsdd`, which verifies the files first; :meth:`split`
-    and :meth:`subset` return ``FSDD`` objects holding part of the
-    recordings, with the same API, so a training set is used exactly like the
-    whole dataset.
-
-    Parameters
-    ----------
-    root : pathlib.Path
-        The dataset's folder, holding ``recordings/``.
-    names : sequence of str
-        File names in ``recordings/``, like ``"7_jackson_32.wav"`` (not
-        checked against the manifest here: that is :func:`fsdd`'s job).
-    speakers_info : mapping, optional
-        Speaker metadata, see below.
-
-    Raises
-    ------
-    ValueError
-        For a name that is not ``{digit}_{speaker}_{take}.wav``.
-
-    Attributes
-    ----------
-    root : pathlib.Path
-        The dataset's folder (holding ``recordings/``).
-    files : list of pathlib.Path
-        The recordings, ordered by digit, speaker and take (numerically).
-    digits : numpy.ndarray
-        int64, the spoken digit 0-9 of each file.
-    speakers : numpy.ndarray
-        The speaker of each file (``"george"``, ``"jackson"`` ...), Python
-        strings in an object array, so ``ds.speakers == "theo"`` is a mask.
-    takes : numpy.ndarray
-        int64, the take 0-49 of each file (the last number of its name).
-    speakers_info : dict
-        Speaker name to ``{"gender", "accent", "language"}``, from the
-        dataset's ``speakers.json`` (written from the archive's
-        ``metadata.py`` when downloaded; read from ``metadata.py`` in a
-        clone); empty if the copy has neither.
-    sr : int
-        8000, the recordings' sample rate in Hz.
-
-    Notes
-    -----
-    Indexing arrays by label is plain NumPy: ``ds.subset(ds.digits == 3)``
-    keeps the threes, ``ds.files[i]`` is recording ``i``.
-
-    Taught in :doc:`/book/09_datasets`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiotut import datasets
-    >>> ds = datasets.fsdd()
-    >>> ds.sr, len(ds), np.bincount(ds.digits).tolist() == [300] * 10
-    (8000, 3000, True)
-    >>> ds.speakers_info["theo"]["accent"]
-    'USA/neutral'
-    >>> threes = ds.subset(ds.digits == 3)
-    >>> len(threes), set(threes.digits.tolist())
-    (300, {3})
-    """
-
-    sr: int = _SR
-
-    def __init__(self, root: Path, names: Sequence[str] | Mapping[str, str], *,
-                 speakers_info: Mapping[str, Any] | None = None) -> None:
-        parsed = []
-        for name in names:
-            match = _NAME.match(name)
-            if match is None:
-                raise ValueError(f"{name!r} is not an FSDD file name like '7_jackson_32.wav'")
-            parsed.append((int(match.group(1)), match.group(2), int(match.group(3)), name))
-        parsed.sort()
-        self.root = Path(root)
-        self.files = [self.root / "recordings" / name for *_, name in parsed]
-        self.digits = np.array([row[0] for row in parsed], dtype=np.int64)
-        self.speakers = np.array([row[1] for row in parsed], dtype=object)
-        self.takes = np.array([row[2] for row in parsed], dtype=np.int64)
-        self.speakers_info = dict(speakers_info or {})
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def __repr__(self) -> str:
-        speakers = ", ".join(sorted(set(self.speakers.tolist())))
-        return (f"FSDD({len(self)} recordings at {self.sr} Hz, digits "
-                f"{sorted(set(self.digits.tolist()))}, speakers [{speakers}], root='{self.root}')")
-
-    def load(self, i: int, *, sr: int | None = None) -> tuple[np.ndarray, int]:
-        """Read recording ``i`` with :func:`audiotut.io.load`.
-
-        Parameters
-        ----------
-        i : int
-            Index into :attr:`files` (negative counts from the end).
-        sr : int, optional
-            Resample to this rate; ``None`` keeps the native 8000 Hz.
-
-        Returns
-        -------
-        y : numpy.ndarray
-            float32, shape ``(n,)``.
-        sr : int
-            Its sample rate in Hz.
-
-        Raises
-        ------
-        IndexError
-            For an index out of range.
-
-        Examples
-        --------
-        >>> from audiotut import datasets
-        >>> ds = datasets.fsdd()
-        >>> y, sr = ds.load(0)
-        >>> y.dtype, y.shape, sr
-        (dtype('float32'), (2384,), 8000)
-        >>> ds.load(0, sr=16000)[0].shape
-        (4768,)
-        """
-        index = _check_index(i, len(self))
-        return _load(self.files[index], sr=sr)
-
-    def subset(self, indices: Sequence[int] | np.ndarray) -> FSDD:
-        """The recordings picked by an index array or a boolean mask, as an ``FSDD``.
-
-        Parameters
-        ----------
-        indices : array_like of int or bool
-            Positions in this dataset, or a mask of ``len(self)`` booleans.
-
-        Returns
-        -------
-        FSDD
-            Those recordings (in this dataset's order; duplicates dropped).
-
-        Raises
-        ------
-        ValueError
-            For a mask of the wrong length or indices that are not whole numbers.
-        IndexError
-            For an index out of range.
-
-        Examples
-        --------
-        >>> from audiotut import datasets
-        >>> ds = datasets.fsdd()
-        >>> part = ds.subset((ds.speakers == "jackson") & (ds.takes < 2))
-        >>> len(part), sorted(set(part.speakers.tolist()))
-        (20, ['jackson'])
-        """
-        names = [self.files[i].name for i in _picked(indices, len(self))]
-        return FSDD(self.root, names, speakers_info=self.speakers_info)
-
-    def split(self, how: str = "official", *, held_out: str | None = None) -> tuple[FSDD, FSDD]:
-        """Split into a training and a test set.
-
-        Parameters
-        ----------
-        how : {"official", "speaker"}
-            ``"official"``: the dataset's own split, takes 0-4 of every speaker
-            and digit in the test set (300 files), takes 5-49 for training
-            (2,700). ``"speaker"``: every recording of ``held_out`` in the test
-            set, the other speakers for training (2,500 / 500), to measure how
-            a model does on a voice it never heard.
-        held_out : str, optional
-            The test speaker; required with ``how="speaker"`` only.
-
-        Returns
-        -------
-        train, test : FSDD
-            Two disjoint subsets that together hold every recording.
-
-        Raises
-        ------
-        ValueError
-            For an unknown ``how`` (the message lists the valid ones), a
-            missing or unknown ``held_out`` (it lists the speakers), or a
-            ``held_out`` given with ``how="official"``.
-
-        Examples
-        --------
-        >>> from audiotut import datasets
-        >>> ds = datasets.fsdd()
-        >>> train, test = ds.split("official")
-        >>> len(train), len(test), sorted(set(test.takes.tolist()))
-        (2700, 300, [0, 1, 2, 3, 4])
-        >>> train, test = ds.split("speaker", held_out="theo")
-        >>> len(train), len(test), "theo" in train.speakers
-        (2500, 500, False)
-        """
-        if how not in _SPLITS:
-            raise ValueError(f"unknown split {how!r}; choose one of: {', '.join(_SPLITS)}")
-        if how == "official":
-            if held_out is not None:
-                raise ValueError("held_out= is for split('speaker', held_out=...); the official "
-                                 "split holds out takes 0-4 of every speaker")
-            test = np.isin(self.takes, list(_OFFICIAL_TEST_TAKES))
-        else:
-            speakers = sorted(set(self.speakers.tolist()))
-            if held_out not in speakers:
-                given = "no held_out" if held_out is None else f"held_out={held_out!r}"
-                raise ValueError(f"split('speaker') needs held_out= one of the speakers "
-                                 f"{speakers}; got {given}")
-            test = self.speakers == held_out
-        return self.subset(~test), self.subset(test)
-
-    def to_torch(self, *, length: int, transform: Callable | Pipeline | None = None) -> Any:
-        """A ``torch.utils.data.Dataset`` of fixed-length items ``(x, digit)``.
-
-        Parameters
-        ----------
-        length : int
-            Samples per item at 8000 Hz (``8000`` is one second). A longer
-            recording is cropped around its centre (the recordings are trimmed,
-            so the middle of a word is kept rather than its start only); a
-            shorter one gets zeros at the end.
-        transform : callable or audiotut.augment.Pipeline, optional
-            A callable is applied to the fixed-length float32 tensor and its
-            result becomes ``x`` (e.g. ``audiotut.gpu.LogMel(FeatureConfig(
-            sr=8000, ...))`` gives ``(n_mels, frames)``). A chapter-7
-            :class:`~audiotut.augment.Pipeline` is applied instead to the
-            recording as a NumPy array *before* the crop or padding, as
-            ``pipeline(y, sr=8000, index=i, epoch=dataset.epoch)`` with ``i`` the
-            item's position in this dataset, so items are reproducible in any
-            worker and change with the epoch.
-
-        Returns
-        -------
-        torch.utils.data.Dataset
-            ``len(self)`` items ``(x, digit)``: ``x`` a float32 tensor of shape
-            ``(length,)`` (or the transform's output), ``digit`` an int. Set its
-            ``epoch`` attribute (or call ``set_epoch``) before each epoch when
-            the transform is a Pipeline. It pickles, so DataLoader workers
-            started with ``spawn`` receive it.
-
-        Raises
-        ------
-        ValueError
-            For a ``length`` that is not a positive whole number, a transform
-            that is not callable, or a transform whose ``FeatureConfig`` has
-            another sample rate than 8000 Hz.
-
-        Notes
-        -----
-        PyTorch is imported here, not when audiotut is imported. Recordings are
-        read from disk when an item is requested (the dataset holds only paths).
-
-        Examples
-        --------
-        >>> import torch
-        >>> from audiotut import datasets
-        >>> train, test = datasets.fsdd().split("official")
-        >>> data = test.to_torch(length=8000)
-        >>> x, digit = data[0]
-        >>> x.shape, x.dtype, digit
-        (torch.Size([8000]), torch.float32, 0)
-        >>> batch, digits = next(iter(torch.utils.data.DataLoader(data, batch_size=4)))
-        >>> batch.shape, digits.tolist()
-        (torch.Size([4, 8000]), [0, 0, 0, 0])
-        """
-        _check_torch_item(length, transform, _SR, "FSDD")
-        return _torch_dataset_class()(self, int(length), transform, 0)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """The class of each file as an index, here the digit: as :attr:`AudioFolder.labels`."""
-        return self.digits
-
-
 def _check_torch_item(length: object, transform: object, sr: int, what: str) -> None:
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
         raise ValueError(f"length must be a positive whole number of samples at {sr} Hz, "
@@ -802,17 +532,6 @@ def _check_torch_item(length: object, transform: object, sr: int, what: str) -> 
     if isinstance(config_sr, (int, np.integer)) and config_sr != sr:
         raise ValueError(f"the transform's FeatureConfig has sr={config_sr}, but {what} is "
                          f"at {sr} Hz; build it with FeatureConfig(sr={sr}, ...)")
-
-
-def _fix_length(y: np.ndarray, length: int) -> np.ndarray:
-    """Centre crop or zero-pad at the end to ``length`` samples."""
-    n = y.shape[-1]
-    if n > length:
-        start = (n - length) // 2
-        return y[..., start:start + length]
-    if n < length:
-        return np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, length - n)])
-    return y
 
 
 def _rebuild_torch_dataset(data: FSDD | AudioFolder, length: int, transform: Any, epoch: int) -> Any:
@@ -861,7 +580,7 @@ def _torch_dataset_class() -> type:
             y, sr = self.data.load(index)
             if isinstance(self.transform, Pipeline):
                 y = self.transform(y, sr=sr, index=index, epoch=self.epoch)
-            x = torch.from_numpy(np.ascontiguousarray(_fix_length(y, self.length),
+            x = torch.from_numpy(np.ascontiguousarray(fix_length(y, length=self.length),
                                                       dtype=np.float32))
             if self.transform is not None and not isinstance(self.transform, Pipeline):
                 x = self.transform(x)
@@ -1087,7 +806,7 @@ class AudioFolder:
         self.native_sr = np.array(rates, dtype=np.int64)
 
     def _from(self, picked: np.ndarray) -> AudioFolder:
-        part = object.__new__(AudioFolder)
+        part = object.__new__(type(self))
         part.sr, part.root, part.classes = self.sr, self.root, self.classes
         part.files = [self.files[i] for i in picked]
         part.labels = self.labels[picked]
@@ -1293,9 +1012,9 @@ class AudioFolder:
     def to_torch(self, *, length: int, transform: Callable | Pipeline | None = None) -> Any:
         """A ``torch.utils.data.Dataset`` of fixed-length items ``(x, label)``.
 
-        As :meth:`FSDD.to_torch`, at :attr:`sr`: ``length`` in samples (a
-        longer recording is cropped around its centre, a shorter one padded with
-        zeros at the end), ``transform`` a callable on the tensor (e.g.
+        As :meth:`FSDD.to_torch`, at :attr:`sr`: ``length`` in samples (every
+        recording centred by :func:`audiotut.utils.fix_length`, cropped or padded
+        equally at both ends), ``transform`` a callable on the tensor (e.g.
         :class:`audiotut.gpu.LogMel`) or a chapter-7 Pipeline on the signal,
         with ``set_epoch`` reaching DataLoader workers. Labels are indices into
         :attr:`classes`.
@@ -1331,6 +1050,513 @@ class AudioFolder:
         """
         _check_torch_item(length, transform, self.sr, "this AudioFolder")
         return _torch_dataset_class()(self, int(length), transform, 0)
+
+
+class FSDD(AudioFolder):
+    """Recordings of the Free Spoken Digit Dataset with their labels, as returned by :func:`fsdd`.
+
+    An :class:`AudioFolder` whose files are named by FSDD's manifest, whose
+    classes are the ten digits and whose speakers and takes come from the
+    file names (``7_jackson_32.wav``): everything an ``AudioFolder`` offers
+    (``load``, ``subset``, ``split`` with ``validation=``, ``to_torch``) works
+    the same, plus FSDD's official split. Build it with :func:`fsdd`, which
+    verifies every file against its checksum first; :meth:`split` and
+    :meth:`subset` return ``FSDD`` objects holding part of the recordings.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The dataset's folder, holding ``recordings/``.
+    names : sequence of str
+        File names in ``recordings/``, like ``"7_jackson_32.wav"`` (their
+        checksums are :func:`fsdd`'s job; their headers are read here).
+    speakers_info : mapping, optional
+        Speaker metadata, see below.
+    sr : int, optional
+        The rate :meth:`load` and :meth:`to_torch` return. ``None`` takes the
+        rate the files' headers give (8000 Hz for FSDD v1.0.10): a dataset's
+        rate is measured, never assumed.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not ``{digit}_{speaker}_{take}.wav``, files that
+        cannot be read, or files at several rates without ``sr=``.
+
+    Attributes
+    ----------
+    root : pathlib.Path
+        The dataset's folder (holding ``recordings/``).
+    files : list of pathlib.Path
+        The recordings, ordered by digit, speaker and take (numerically).
+    digits : numpy.ndarray
+        int64, the spoken digit 0-9 of each file; also :attr:`labels`, indices
+        into :attr:`classes` ``["0", ..., "9"]``.
+    speakers : numpy.ndarray
+        The speaker of each file (``"george"``, ``"jackson"`` ...), Python
+        strings in an object array, so ``ds.speakers == "theo"`` is a mask.
+    takes : numpy.ndarray
+        int64, the take 0-49 of each file (the last number of its name).
+    speakers_info : dict
+        Speaker name to ``{"gender", "accent", "language"}``, from the
+        dataset's ``speakers.json`` (written from the archive's
+        ``metadata.py`` when downloaded; read from ``metadata.py`` in a
+        clone); empty if the copy has neither.
+    native_sr : numpy.ndarray
+        int64, each file's own rate in Hz, read from its header.
+    sr : int
+        The rate :meth:`load` returns: 8000 Hz for FSDD v1.0.10.
+
+    Notes
+    -----
+    Indexing arrays by label is plain NumPy: ``ds.subset(ds.digits == 3)``
+    keeps the threes, ``ds.files[i]`` is recording ``i``.
+
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from audiotut import datasets
+    >>> ds = datasets.fsdd()
+    >>> ds.sr, len(ds), np.bincount(ds.digits).tolist() == [300] * 10
+    (8000, 3000, True)
+    >>> ds.speakers_info["theo"]["accent"]
+    'USA/neutral'
+    >>> threes = ds.subset(ds.digits == 3)
+    >>> len(threes), set(threes.digits.tolist()), threes.classes[3]
+    (300, {3}, '3')
+    """
+
+    def __init__(self, root: Path, names: Sequence[str] | Mapping[str, str], *,
+                 speakers_info: Mapping[str, Any] | None = None,
+                 sr: int | None = None) -> None:
+        parsed = []
+        for name in names:
+            match = _NAME.match(name)
+            if match is None:
+                raise ValueError(f"{name!r} is not an FSDD file name like '7_jackson_32.wav'")
+            parsed.append((int(match.group(1)), match.group(2), int(match.group(3)), name))
+        if not parsed:
+            raise ValueError("FSDD needs at least one recording name")
+        parsed.sort()
+        self.root = Path(root)
+        self.files = [self.root / "recordings" / name for *_, name in parsed]
+        self._check_readable(self.files)                  # sets native_sr from the headers
+        rates = sorted(set(self.native_sr.tolist()))
+        if sr is None:
+            if len(rates) > 1:
+                raise ValueError(f"the recordings are at several rates {rates} Hz; pass sr= "
+                                 "the rate to resample them to, e.g. sr=8000")
+            sr = rates[0]
+        from ._validate import check_sr
+
+        self.sr = check_sr(sr)
+        self.digits = np.array([row[0] for row in parsed], dtype=np.int64)
+        self.speakers = np.array([row[1] for row in parsed], dtype=object)
+        self.takes = np.array([row[2] for row in parsed], dtype=np.int64)
+        self.speakers_info = dict(speakers_info or {})
+        self.classes = [str(d) for d in range(10)]
+        self.labels = self.digits
+        self._reported = False
+
+    def _from(self, picked: np.ndarray) -> FSDD:
+        part = super()._from(picked)
+        part.digits, part.takes = self.digits[picked], self.takes[picked]
+        part.labels = part.digits
+        part.speakers_info = self.speakers_info
+        return part
+
+    def __repr__(self) -> str:
+        speakers = ", ".join(sorted(set(self.speakers.tolist())))
+        return (f"FSDD({len(self)} recordings at {self.sr} Hz, digits "
+                f"{sorted(set(self.digits.tolist()))}, speakers [{speakers}], root='{self.root}')")
+
+    def load(self, i: int, *, sr: int | None = None) -> tuple[np.ndarray, int]:
+        """Read recording ``i`` with :func:`audiotut.io.load`.
+
+        Parameters
+        ----------
+        i : int
+            Index into :attr:`files` (negative counts from the end).
+        sr : int, optional
+            Resample to this rate; ``None`` gives :attr:`sr` (the files' own
+            8000 Hz unless the dataset was built with another ``sr=``).
+
+        Returns
+        -------
+        y : numpy.ndarray
+            float32, shape ``(n,)``.
+        sr : int
+            Its sample rate in Hz.
+
+        Raises
+        ------
+        IndexError
+            For an index out of range.
+
+        Examples
+        --------
+        >>> from audiotut import datasets
+        >>> ds = datasets.fsdd()
+        >>> y, sr = ds.load(0)
+        >>> y.dtype, y.shape, sr
+        (dtype('float32'), (2384,), 8000)
+        >>> ds.load(0, sr=16000)[0].shape
+        (4768,)
+        """
+        if sr is None:
+            return super().load(i)
+        index = _check_index(i, len(self))
+        return _load(self.files[index], sr=sr)
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> FSDD:
+        """The recordings picked by an index array or a boolean mask, as an ``FSDD``.
+
+        Parameters
+        ----------
+        indices : array_like of int or bool
+            Positions in this dataset, or a mask of ``len(self)`` booleans.
+
+        Returns
+        -------
+        FSDD
+            Those recordings (in this dataset's order; duplicates dropped).
+
+        Raises
+        ------
+        ValueError
+            For a mask of the wrong length or indices that are not whole numbers.
+        IndexError
+            For an index out of range.
+
+        Examples
+        --------
+        >>> from audiotut import datasets
+        >>> ds = datasets.fsdd()
+        >>> part = ds.subset((ds.speakers == "jackson") & (ds.takes < 2))
+        >>> len(part), sorted(set(part.speakers.tolist()))
+        (20, ['jackson'])
+        """
+        return self._from(_picked(indices, len(self)))
+
+    def split(self, how: str = "official", *, held_out: str | Sequence[str] | None = None,
+              test: float = 0.2, validation: float | str | Sequence[str] | None = None,
+              seed: int = 0) -> tuple[FSDD, ...]:
+        """Split into a training and a test set (and optionally a validation set).
+
+        Parameters
+        ----------
+        how : {"official", "speaker", "random"}
+            ``"official"``: the dataset's own split, takes 0-4 of every speaker
+            and digit in the test set (300 files), takes 5-49 for training
+            (2,700). ``"speaker"``: every recording of ``held_out`` in the test
+            set, the other speakers for training (2,500 / 500), to measure how
+            a model does on a voice it never heard. ``"random"``: as
+            :meth:`AudioFolder.split`.
+        held_out : str or sequence of str, optional
+            The test speaker(s); required with ``how="speaker"`` only.
+        test : float
+            With ``"random"``, the test fraction of each digit.
+        validation : float, str or sequence of str, optional
+            Also split off a validation set, as :meth:`AudioFolder.split`
+            does; with ``"official"``, a fraction of each digit's training
+            takes.
+        seed : int
+            Seed of the random draws.
+
+        Returns
+        -------
+        (train, test) or (train, validation, test) : FSDD
+            Disjoint subsets that together hold every recording.
+
+        Raises
+        ------
+        ValueError
+            For an unknown ``how`` (the message lists the valid ones), a
+            missing or unknown ``held_out`` (it lists the speakers), or a
+            ``held_out`` given with ``how="official"``.
+
+        Examples
+        --------
+        >>> from audiotut import datasets
+        >>> ds = datasets.fsdd()
+        >>> train, test = ds.split("official")
+        >>> len(train), len(test), sorted(set(test.takes.tolist()))
+        (2700, 300, [0, 1, 2, 3, 4])
+        >>> train, test = ds.split("speaker", held_out="theo")
+        >>> len(train), len(test), "theo" in train.speakers
+        (2500, 500, False)
+        >>> train, val, test = ds.split("speaker", held_out="theo", validation="yweweler")
+        >>> len(train), len(val), len(test)
+        (2000, 500, 500)
+        """
+        if how == "official":
+            if held_out is not None:
+                raise ValueError("held_out= is for split('speaker', held_out=...); the official "
+                                 "split holds out takes 0-4 of every speaker")
+            test_mask = np.isin(self.takes, list(_OFFICIAL_TEST_TAKES))
+            if validation is None:
+                return self._parts(~test_mask, test_mask)
+            val_mask = self._draw(~test_mask, validation, np.random.default_rng(seed),
+                                  "validation")
+            return self._parts(~test_mask & ~val_mask, val_mask, test_mask)
+        if how == "speaker" and (held_out is None or (isinstance(held_out, str) and held_out
+                                                      not in set(self.speakers.tolist()))):
+            speakers = sorted(set(self.speakers.tolist()))
+            given = "no held_out" if held_out is None else f"held_out={held_out!r}"
+            raise ValueError(f"split('speaker') needs held_out= one of the speakers "
+                             f"{speakers}; got {given}")
+        if how not in _SPLITS:
+            raise ValueError(f"unknown split {how!r}; choose one of: {', '.join(_SPLITS)}")
+        return super().split(how, test=test, held_out=held_out, validation=validation,
+                             seed=seed)
+
+    def to_torch(self, *, length: int, transform: Callable | Pipeline | None = None) -> Any:
+        """A ``torch.utils.data.Dataset`` of fixed-length items ``(x, digit)``.
+
+        Parameters
+        ----------
+        length : int
+            Samples per item at :attr:`sr` (``8000`` is one second at FSDD's
+            8000 Hz). Every recording is centred by
+            :func:`audiotut.utils.fix_length`, the package's one pad/crop rule:
+            a longer one loses the same amount at both ends (the recordings
+            are trimmed, so the middle of a word is kept), a shorter one gets
+            zeros on both sides.
+        transform : callable or audiotut.augment.Pipeline, optional
+            A callable is applied to the fixed-length float32 tensor and its
+            result becomes ``x`` (e.g. ``audiotut.gpu.LogMel(FeatureConfig(
+            sr=8000, ...))`` gives ``(n_mels, frames)``). A chapter-7
+            :class:`~audiotut.augment.Pipeline` is applied instead to the
+            recording as a NumPy array *before* the crop or padding, as
+            ``pipeline(y, sr=8000, index=i, epoch=dataset.epoch)`` with ``i`` the
+            item's position in this dataset, so items are reproducible in any
+            worker and change with the epoch.
+
+        Returns
+        -------
+        torch.utils.data.Dataset
+            ``len(self)`` items ``(x, digit)``: ``x`` a float32 tensor of shape
+            ``(length,)`` (or the transform's output), ``digit`` an int. Set its
+            ``epoch`` attribute (or call ``set_epoch``) before each epoch when
+            the transform is a Pipeline. It pickles, so DataLoader workers
+            started with ``spawn`` receive it.
+
+        Raises
+        ------
+        ValueError
+            For a ``length`` that is not a positive whole number, a transform
+            that is not callable, or a transform whose ``FeatureConfig`` has
+            another sample rate than :attr:`sr`.
+
+        Notes
+        -----
+        PyTorch is imported here, not when audiotut is imported. Recordings are
+        read from disk when an item is requested (the dataset holds only paths).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from audiotut import datasets
+        >>> train, test = datasets.fsdd().split("official")
+        >>> data = test.to_torch(length=8000)
+        >>> x, digit = data[0]
+        >>> x.shape, x.dtype, digit
+        (torch.Size([8000]), torch.float32, 0)
+        >>> batch, digits = next(iter(torch.utils.data.DataLoader(data, batch_size=4)))
+        >>> batch.shape, digits.tolist()
+        (torch.Size([4, 8000]), [0, 0, 0, 0])
+        """
+        _check_torch_item(length, transform, self.sr, "FSDD")
+        return _torch_dataset_class()(self, int(length), transform, 0)
+
+
+# --------------------------------------------------------------------------- a feature cache
+
+_CACHE_FORMAT = 1
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class LogMelCache:
+    """Log-mel spectrograms of a whole dataset, computed once and kept on disk in float16.
+
+    The first use computes :meth:`audiotut.features.FeatureConfig.log_mel` of
+    every recording, cut to ``length`` samples by
+    :func:`audiotut.utils.fix_length`, and writes them in shards of
+    ``shard_size`` spectrograms (float16 ``.npy`` files) into a folder named
+    by a key: a hash of the configuration (:meth:`FeatureConfig.to_dict`),
+    ``length``, the rate and every file's checksum. A later use with the same
+    key reads the shards back (memory-mapped) instead of computing; a changed
+    configuration, length or recording gives another key, so features are
+    recomputed and never served stale.
+
+    Parameters
+    ----------
+    data : AudioFolder or FSDD
+        The recordings (any subset).
+    config : audiotut.features.FeatureConfig
+        The front-end; its ``sr`` must be ``data.sr``.
+    length : int
+        Samples per recording before the transform, as in ``to_torch``.
+    folder : str or os.PathLike, optional
+        Where the shards go (one sub-folder per key). ``None`` uses
+        ``cache_dir() / "features"``.
+    shard_size : int
+        Spectrograms per shard file.
+
+    Attributes
+    ----------
+    key : str
+        The hex key of these features.
+    path : pathlib.Path
+        The folder holding this key's shards.
+    computed : bool
+        True if this object computed the features, False if it read them.
+    labels : numpy.ndarray
+        int64, the class of each item (``data.labels``).
+
+    Raises
+    ------
+    ValueError
+        For a configuration at another rate than ``data``, a bad ``length``
+        or ``shard_size``, or a folder that cannot be written.
+
+    Notes
+    -----
+    float16 keeps 11 significant bits: a log-mel value within 128 dB of 0 is
+    stored within 0.03 dB, far below what a classifier resolves, at half the
+    disk and memory of float32. The features are computed by a plain loop
+    over the recordings (per recording, so that ``ref=np.max`` and
+    ``top_db`` keep their per-clip meaning); chapter 8's Dask path suits a
+    corpus too large for one process. Shards are written to a temporary
+    folder that is renamed into place when complete, so an interrupted run
+    leaves nothing half-written to be read later. Old keys are not deleted:
+    remove ``folder`` to reclaim the space.
+
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from audiotut import datasets
+    >>> from audiotut.features import FeatureConfig
+    >>> part = datasets.fsdd().subset(range(20))
+    >>> cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=80, n_mels=40)
+    >>> folder = tempfile.mkdtemp()
+    >>> first = datasets.LogMelCache(part, config=cfg, length=8000, folder=folder)
+    >>> again = datasets.LogMelCache(part, config=cfg, length=8000, folder=folder)
+    >>> first.computed, again.computed, len(again), again[0][0].shape
+    (True, False, 20, torch.Size([40, 101]))
+    >>> other = datasets.LogMelCache(part, config=cfg.replace(n_mels=20), length=8000,
+    ...                              folder=folder)
+    >>> other.computed, other.key == first.key
+    (True, False)
+    """
+
+    def __init__(self, data: AudioFolder, *, config: Any, length: int,
+                 folder: PathLike | None = None, shard_size: int = 512) -> None:
+        from ._validate import check_positive
+        from .features import FeatureConfig
+
+        if not isinstance(config, FeatureConfig):
+            raise ValueError(f"config must be an audiotut.features.FeatureConfig, got "
+                             f"{type(config).__name__}")
+        if config.sr != data.sr:
+            raise ValueError(f"the FeatureConfig has sr={config.sr}, but the dataset is at "
+                             f"{data.sr} Hz; build it with FeatureConfig(sr={data.sr}, ...)")
+        self.length = int(check_positive(length, "length", "samples", whole=True))
+        self.shard_size = int(check_positive(shard_size, "shard_size", "spectrograms",
+                                             whole=True))
+        self.config = config
+        self.labels = np.asarray(data.labels, dtype=np.int64)
+        root = Path(folder) if folder is not None else cache_dir() / "features"
+        files = [{"name": p.name, "digest": _file_digest(p)} for p in data.files]
+        described = {"format": _CACHE_FORMAT, "config": config.to_dict(), "sr": int(data.sr),
+                     "length": self.length, "shard_size": self.shard_size, "files": files}
+        blob = json.dumps(described, sort_keys=True).encode()
+        self.key = hashlib.sha256(blob).hexdigest()[:32]
+        self.path = root / self.key
+        self.computed = not (self.path / "manifest.json").is_file()
+        if self.computed:
+            self._compute(data, root, described)
+        manifest = json.loads((self.path / "manifest.json").read_text())
+        self._shards = [np.load(self.path / name, mmap_mode="r") for name in manifest["shards"]]
+        self._n = sum(len(s) for s in self._shards)
+        if self._n != len(self.labels):
+            raise DatasetError(f"the feature cache '{self.path}' holds {self._n} spectrograms "
+                               f"for {len(self.labels)} recordings; delete that folder to "
+                               "recompute it")
+
+    def _compute(self, data: AudioFolder, root: Path, described: dict) -> None:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            staged = Path(tempfile.mkdtemp(prefix=f".{self.key}.", dir=root))
+        except OSError as error:
+            raise ValueError(f"cannot write the feature cache into '{root}' ({error.strerror}); "
+                             "pass folder= a writable folder") from None
+        try:
+            names = []
+            for start in range(0, len(data), self.shard_size):
+                block = [self.config.log_mel(fix_length(data.load(i)[0], length=self.length))
+                         for i in range(start, min(start + self.shard_size, len(data)))]
+                name = f"shard-{start // self.shard_size:05d}.npy"
+                np.save(staged / name, np.stack(block).astype(np.float16))
+                names.append(name)
+            manifest = dict(described, shards=names)
+            (staged / "manifest.json").write_text(json.dumps(manifest, indent=1))
+            try:
+                os.replace(staged, self.path)
+            except OSError:
+                if not (self.path / "manifest.json").is_file():  # not another process's copy
+                    raise
+                shutil.rmtree(staged, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return (f"LogMelCache({self._n} log-mels, key {self.key[:12]}..., "
+                f"{'computed' if self.computed else 'read'} at '{self.path}')")
+
+    def features(self) -> np.ndarray:
+        """All spectrograms as one float32 array ``(n, n_mels, frames)`` in memory.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 (converted from the stored float16).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from audiotut import datasets
+        >>> from audiotut.features import FeatureConfig
+        >>> cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=80, n_mels=40)
+        >>> cache = datasets.LogMelCache(datasets.fsdd().subset(range(3)), config=cfg,
+        ...                              length=8000, folder=tempfile.mkdtemp())
+        >>> cache.features().shape, cache.features().dtype
+        ((3, 40, 101), dtype('float32'))
+        """
+        return np.concatenate([np.asarray(s, dtype=np.float32) for s in self._shards])
+
+    def __getitem__(self, index: int) -> tuple[Any, int]:
+        import torch
+
+        index = _check_index(index, self._n)
+        shard, row = divmod(index, self.shard_size)
+        S = np.asarray(self._shards[shard][row], dtype=np.float32)
+        return torch.from_numpy(S), int(self.labels[index])
 
 
 def _reason_of(error: Exception) -> str:

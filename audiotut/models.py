@@ -1,13 +1,14 @@
-"""Small models and the glue around them: a digit CNN, fixed-length clips, evaluation.
+"""Small models and the glue around them: a log-mel CNN, training, evaluation, checkpoints.
 
-The reusable parts of chapter 9's spoken-digit classifier (the training loop
-itself stays in the chapter, where it is the lesson). Everything here is glue
-that torch and NumPy lack: the one model class, :class:`DigitCNN`, with
-:class:`audiotut.gpu.LogMel` as its first layer; cutting clips to one length
-(:func:`fix_length`); seeding for reproducible training (:func:`deterministic`);
-and counting what a model gets right (:func:`predict`, :func:`evaluate`,
-:func:`confusion_matrix`). torch is imported only inside functions and when ``DigitCNN`` is
-first used, never by ``import audiotut``.
+The reusable parts of chapter 9's spoken-digit classifier. Everything here is
+glue that torch and NumPy lack: a small classifier, :class:`LogMelCNN`, with
+:class:`audiotut.gpu.LogMel` as its first layer; a training loop for
+coursework (:func:`fit`; the chapters write theirs out, where it is the
+lesson); counting what a model gets right (:func:`predict`, :func:`evaluate`,
+:func:`confusion_matrix`); and checkpoints that carry their front-end
+(:func:`save`, :func:`load`). Clip lengths and seeding live in
+:mod:`audiotut.utils`. torch is imported only inside functions and when
+``LogMelCNN`` is first used, never by ``import audiotut``.
 
 Taught in :doc:`/book/09_datasets`.
 """
@@ -23,145 +24,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._files import write_atomically
-from ._validate import check_positive, check_signal
+from ._validate import check_positive
 from .features import FeatureConfig
+from .utils import deterministic, fix_length  # noqa: F401  (their old home)
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-__all__ = ["DigitCNN", "confusion_matrix", "deterministic", "evaluate", "fix_length",
-           "load", "predict", "save"]
-
-_ALIGNS = ("center", "left")
-
-
-# ----------------------------------------------------------------------- clips
-
-
-def fix_length(y: np.ndarray, *, length: int, align: str = "center") -> np.ndarray:
-    """Pad with zeros or crop a clip to exactly ``length`` samples.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        ``(n,)`` or ``(channels, n)``, float.
-    length : int
-        Number of samples of the result, e.g. ``sr`` for one second.
-    align : {"center", "left"}
-        ``"center"`` puts the clip in the middle: a short clip gets
-        ``(length - n) // 2`` zeros before it and the rest after; a long clip
-        loses the same amounts at both ends. ``"left"`` keeps the start and
-        pads or crops at the end only (:func:`librosa.util.fix_length`).
-
-    Returns
-    -------
-    numpy.ndarray
-        float32, ``(length,)`` or ``(channels, length)``. A new array.
-
-    Raises
-    ------
-    ValueError
-        For a bad signal, a length that is not a positive whole number, or an
-        unknown ``align``.
-
-    Notes
-    -----
-    Centring keeps a short word in the middle of the window a CNN sees, the
-    same place for every clip whatever its length, and crops a long clip's
-    leading and trailing silence rather than its end.
-
-    Taught in :doc:`/book/09_datasets`.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from audiotut.models import fix_length
-    >>> y = np.array([1, 2, 3], dtype=np.float32)
-    >>> fix_length(y, length=6), fix_length(y, length=6, align="left")
-    (array([0., 1., 2., 3., 0., 0.], dtype=float32), array([1., 2., 3., 0., 0., 0.], dtype=float32))
-    >>> fix_length(np.arange(1, 6, dtype=np.float32), length=3)
-    array([2., 3., 4.], dtype=float32)
-    """
-    import librosa
-
-    y = check_signal(y)
-    length = int(check_positive(length, "length", "samples", whole=True))
-    if align not in _ALIGNS:
-        raise ValueError(f"align must be one of {_ALIGNS}, got {align!r}")
-    n = y.shape[-1]
-    y = y.astype(np.float32)
-    if align == "left" or n == length:
-        return librosa.util.fix_length(y, size=length, axis=-1).copy()
-    if n > length:
-        start = (n - length) // 2
-        return y[..., start:start + length].copy()
-    before = (length - n) // 2
-    pad = [(0, 0)] * (y.ndim - 1) + [(before, length - n - before)]
-    return np.pad(y, pad)
-
-
-# ----------------------------------------------------------------------- reproducibility
-
-
-def deterministic(seed: int, *, threads: int | None = None) -> torch.Generator:
-    """Seed torch and NumPy, ask torch for deterministic algorithms, fix the thread count.
-
-    Parameters
-    ----------
-    seed : int
-        0 or more; seeds :func:`torch.manual_seed` and NumPy's global state.
-    threads : int or None
-        :func:`torch.set_num_threads`; ``None`` leaves it. Results may differ
-        in the last bits from one thread count to another (sums are split
-        differently), so fix it when comparing runs.
-
-    Returns
-    -------
-    torch.Generator
-        A new generator seeded with ``seed``, for
-        ``DataLoader(..., generator=g)`` so that shuffling is reproducible too.
-
-    Raises
-    ------
-    ValueError
-        For a negative or non-integer seed or thread count.
-
-    Notes
-    -----
-    Calls ``torch.use_deterministic_algorithms(True)``: an operation with no
-    deterministic implementation then raises instead of silently varying. On
-    CUDA it also needs ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` set before the first
-    CUDA call. Same seed, same thread count, same machine and same library
-    versions give bit-identical training; another CPU or another torch may not.
-
-    Taught in :doc:`/book/09_datasets`.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from audiotut.models import deterministic
-    >>> g = deterministic(0)
-    >>> a = torch.rand(3)
-    >>> _ = deterministic(0)
-    >>> bool(torch.equal(a, torch.rand(3))), torch.are_deterministic_algorithms_enabled()
-    (True, True)
-    """
-    import torch
-
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a whole number, 0 or more, got {seed!r}")
-    if threads is not None:
-        torch.set_num_threads(int(check_positive(threads, "threads", "threads", whole=True)))
-    torch.use_deterministic_algorithms(True)
-    torch.manual_seed(int(seed))
-    np.random.seed(int(seed))
-    return torch.Generator().manual_seed(int(seed))
+__all__ = ["LogMelCNN", "confusion_matrix", "evaluate", "fit", "load", "predict", "save"]
 
 
 # ----------------------------------------------------------------------- model
 
 
-_DIGIT_CNN_DOC = """A small CNN that classifies fixed-length clips from their log-mel spectrogram.
+_LOG_MEL_CNN_DOC = """A small CNN that classifies fixed-length clips from their log-mel spectrogram.
 
     ``forward(x)`` takes waveforms ``(batch, n)`` and returns logits
     ``(batch, n_classes)``: :class:`audiotut.gpu.LogMel` is its first layer,
@@ -183,7 +59,7 @@ _DIGIT_CNN_DOC = """A small CNN that classifies fixed-length clips from their lo
     config : audiotut.features.FeatureConfig
         The front-end; its ``sr`` must be the clips' rate.
     n_classes : int
-        Number of outputs (10 digits).
+        Number of outputs, one per class (default 10, e.g. the ten digits).
     channels : sequence of int
         Output channels of each convolution block; one block per entry.
     dropout : float
@@ -204,15 +80,19 @@ _DIGIT_CNN_DOC = """A small CNN that classifies fixed-length clips from their lo
     from it (:meth:`~audiotut.features.FeatureConfig.from_dict`) before
     ``load_state_dict``.
 
+    Any fixed set of classes of short sounds fits it: digits, keywords,
+    events. It was called ``DigitCNN`` in the book's first edition; that name
+    still imports the same class.
+
     Taught in :doc:`/book/09_datasets`.
 
     Examples
     --------
     >>> import torch
     >>> from audiotut.features import FeatureConfig
-    >>> from audiotut.models import DigitCNN
+    >>> from audiotut.models import LogMelCNN
     >>> cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=80, n_mels=40)
-    >>> model = DigitCNN(cfg).eval()
+    >>> model = LogMelCNN(cfg).eval()
     >>> x = 0.1 * torch.randn(4, 8000)
     >>> model(x).shape, model.logmel(x).shape
     (torch.Size([4, 10]), torch.Size([4, 40, 101]))
@@ -224,14 +104,14 @@ _DIGIT_CNN_DOC = """A small CNN that classifies fixed-length clips from their lo
 
 
 @functools.lru_cache(maxsize=None)
-def _digit_cnn_class() -> type:
+def _log_mel_cnn_class() -> type:
     import torch
     from torch import nn
 
     from audiotut.gpu import LogMel
 
-    class DigitCNN(nn.Module):
-        __doc__ = _DIGIT_CNN_DOC
+    class LogMelCNN(nn.Module):
+        __doc__ = _LOG_MEL_CNN_DOC
 
         def __init__(self, config: FeatureConfig, *, n_classes: int = 10,
                      channels: Sequence[int] = (16, 32, 64), dropout: float = 0.1) -> None:
@@ -277,21 +157,153 @@ def _digit_cnn_class() -> type:
                     "clip with x[None], and fold channels into the batch or mix them to mono")
             return self.classify(self.logmel(x))
 
-    DigitCNN.__module__ = __name__
-    DigitCNN.__qualname__ = "DigitCNN"
+    LogMelCNN.__module__ = __name__
+    LogMelCNN.__qualname__ = "LogMelCNN"
     _ = torch
-    return DigitCNN
+    return LogMelCNN
+
+
+#: Names built on first access (they import torch); ``DigitCNN`` is the old name of
+#: :class:`LogMelCNN`, kept so that code written for chapter 9's first edition runs.
+_LAZY = ("LogMelCNN", "DigitCNN")
 
 
 def __getattr__(name: str) -> Any:
-    """``from audiotut.models import DigitCNN`` builds the class, importing torch then."""
-    if name == "DigitCNN":
-        return _digit_cnn_class()
+    """``from audiotut.models import LogMelCNN`` builds the class, importing torch then."""
+    if name in _LAZY:
+        return _log_mel_cnn_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"DigitCNN"})
+    return sorted(set(globals()) | set(_LAZY))
+
+
+# ----------------------------------------------------------------------- training
+
+
+def fit(model: torch.nn.Module, train: Any, *, epochs: int, optimizer: torch.optim.Optimizer,
+        validation: Any = None, scheduler: Any = None, progress: bool = True,
+        keep_best: bool = True) -> list[dict[str, float]]:
+    """Train a classifier with cross-entropy for some epochs; the loop of chapter 9, packaged.
+
+    Each epoch tells the training set the epoch (``train.dataset.set_epoch``,
+    when it has one, so that augmentation draws change), runs forward,
+    cross-entropy loss, backward and an optimizer step on every batch (and a
+    scheduler step, if given), then scores ``validation`` with
+    :func:`evaluate`. With ``keep_best``, the weights of the epoch with the
+    best validation accuracy are restored at the end.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Returns logits ``(batch, n_classes)``; e.g. a :class:`LogMelCNN`.
+    train : torch.utils.data.DataLoader or iterable of (inputs, labels)
+        The training batches, read once per epoch.
+    epochs : int
+        Number of passes over ``train``, 1 or more.
+    optimizer : torch.optim.Optimizer
+        Over ``model.parameters()``.
+    validation : iterable of (inputs, labels), optional
+        Scored after every epoch; never trained on.
+    scheduler : optional
+        A learning-rate scheduler stepped after every batch (e.g.
+        ``torch.optim.lr_scheduler.OneCycleLR``).
+    progress : bool
+        Show a tqdm progress bar per epoch with the running loss.
+    keep_best : bool
+        Restore the weights of the best validation epoch (ties go to the
+        later epoch). Ignored without ``validation``.
+
+    Returns
+    -------
+    list of dict
+        One entry per epoch: ``{"epoch", "loss"}`` (the mean training loss)
+        and, with ``validation``, ``"val_accuracy"``.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``epochs``, an empty ``train``, or a loss that is not finite
+        (NaN inputs, a learning rate that diverged): it names the epoch and
+        batch instead of training on.
+
+    Notes
+    -----
+    The book's chapters keep their loops written out, because the loop is the
+    lesson; this function is for coursework, where it is not. It trains on the
+    device the model is on and moves each batch there.
+
+    Taught in :doc:`/book/09_datasets`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from audiotut.models import fit
+    >>> from audiotut.utils import deterministic
+    >>> g = deterministic(0)
+    >>> x = torch.randn(64, 2, generator=g)
+    >>> y = (x[:, 0] > 0).long()
+    >>> data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),
+    ...                                    batch_size=16, shuffle=True, generator=g)
+    >>> model = torch.nn.Linear(2, 2)
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    >>> history = fit(model, data, epochs=5, optimizer=opt, validation=data,
+    ...               progress=False)
+    >>> [sorted(h) for h in history[:1]], history[-1]["val_accuracy"] > 0.9
+    ([['epoch', 'loss', 'val_accuracy']], True)
+    """
+    import copy
+
+    import torch
+
+    epochs = int(check_positive(epochs, "epochs", "epochs", whole=True))
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    dataset = getattr(train, "dataset", None)
+    history: list[dict[str, float]] = []
+    best = (-1.0, None)
+    for epoch in range(epochs):
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(epoch)
+        model.train()
+        total, count = 0.0, 0
+        bar = _progress(train, epoch, epochs, progress)
+        for batch, (x, labels) in enumerate(bar):
+            x, labels = x.to(device), labels.to(device)
+            loss = torch.nn.functional.cross_entropy(model(x), labels)
+            if not torch.isfinite(loss):
+                raise ValueError(
+                    f"the loss is {loss.item()} at epoch {epoch}, batch {batch}: check the "
+                    "inputs for NaN or inf, or lower the learning rate")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * len(labels)
+            count += len(labels)
+            if progress:
+                bar.set_postfix(loss=f"{total / count:.4f}")
+        if count == 0:
+            raise ValueError("train has no batches; check the DataLoader's dataset and "
+                             "drop_last")
+        record = {"epoch": epoch, "loss": total / count}
+        if validation is not None:
+            record["val_accuracy"] = evaluate(model, validation)
+            if keep_best and record["val_accuracy"] >= best[0]:
+                best = (record["val_accuracy"], copy.deepcopy(model.state_dict()))
+        history.append(record)
+    if validation is not None and keep_best:
+        model.load_state_dict(best[1])
+    return history
+
+
+def _progress(train: Any, epoch: int, epochs: int, show: bool) -> Any:
+    if not show:
+        return train
+    from tqdm.auto import tqdm
+
+    return tqdm(train, desc=f"epoch {epoch + 1}/{epochs}", leave=False)
 
 
 # ----------------------------------------------------------------------- evaluation
@@ -461,7 +473,7 @@ def confusion_matrix(labels: Sequence[int] | np.ndarray, predictions: Sequence[i
 
 
 # doctest does not see the lazily built class: run its example from here
-__test__ = {"DigitCNN": _DIGIT_CNN_DOC}
+__test__ = {"LogMelCNN": _LOG_MEL_CNN_DOC}
 
 
 # ----------------------------------------------------------------------- checkpoints
@@ -471,7 +483,7 @@ _FORMAT = "audiotut-model-1"
 
 def save(model: torch.nn.Module, path: str | os.PathLike, *,
          classes: Sequence[str] | None = None) -> Path:
-    """Save a :class:`DigitCNN` with everything needed to use it again, in one file.
+    """Save a :class:`LogMelCNN` with everything needed to use it again, in one file.
 
     The file holds the learned weights, the front-end's
     :class:`~audiotut.features.FeatureConfig` (as :meth:`~audiotut.features.FeatureConfig.to_dict`
@@ -482,7 +494,7 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
 
     Parameters
     ----------
-    model : DigitCNN
+    model : LogMelCNN
         The trained model.
     path : str or os.PathLike
         Where to write, e.g. ``"digits.pt"``.
@@ -497,7 +509,7 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
     Raises
     ------
     ValueError
-        For a model that is not a DigitCNN, or class names whose count is not
+        For a model that is not a LogMelCNN, or class names whose count is not
         the model's number of outputs.
     FileNotFoundError
         If the folder to write into does not exist.
@@ -510,8 +522,8 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
     --------
     >>> import tempfile, os
     >>> from audiotut.features import FeatureConfig
-    >>> from audiotut.models import DigitCNN, load, save
-    >>> model = DigitCNN(FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=24),
+    >>> from audiotut.models import LogMelCNN, load, save
+    >>> model = LogMelCNN(FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=24),
     ...                  n_classes=2, channels=(8, 16))
     >>> path = save(model, os.path.join(tempfile.mkdtemp(), "yes-no.pt"),
     ...             classes=["no", "yes"])
@@ -524,7 +536,7 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
     from . import __version__
 
     if not hasattr(model, "init_args") or not hasattr(model, "config"):
-        raise ValueError(f"save() writes audiotut's DigitCNN models; got {type(model).__name__}. "
+        raise ValueError(f"save() writes audiotut's LogMelCNN models; got {type(model).__name__}. "
                          "For another model, save its state_dict with torch.save")
     n_classes = model.init_args["n_classes"]
     if classes is not None:
@@ -532,7 +544,7 @@ def save(model: torch.nn.Module, path: str | os.PathLike, *,
         if len(classes) != n_classes:
             raise ValueError(f"classes has {len(classes)} names for a model with {n_classes} "
                              "outputs; give one name per output, in order")
-    checkpoint = {"format": _FORMAT, "audiotut": __version__, "model": "DigitCNN",
+    checkpoint = {"format": _FORMAT, "audiotut": __version__, "model": "LogMelCNN",
                   "init": dict(model.init_args), "config": model.config.to_dict(),
                   "classes": classes, "weights": model.state_dict()}
     return write_atomically(Path(path), lambda stream: torch.save(checkpoint, stream))
@@ -546,13 +558,13 @@ def load(path: str | os.PathLike, *, into: torch.nn.Module | None = None
     ----------
     path : str or os.PathLike
         The file.
-    into : DigitCNN, optional
+    into : LogMelCNN, optional
         Load the weights into this model instead of building a new one; its
         front-end configuration must equal the saved one.
 
     Returns
     -------
-    model : DigitCNN
+    model : LogMelCNN
         Rebuilt from the saved configuration and shape (or ``into``), with the
         saved weights, in ``eval()`` mode.
     classes : list of str or None
@@ -576,10 +588,10 @@ def load(path: str | os.PathLike, *, into: torch.nn.Module | None = None
     --------
     >>> import tempfile, os
     >>> from audiotut.features import FeatureConfig
-    >>> from audiotut.models import DigitCNN, load, save
-    >>> path = save(DigitCNN(FeatureConfig(sr=8000, n_fft=256, n_mels=40)),
+    >>> from audiotut.models import LogMelCNN, load, save
+    >>> path = save(LogMelCNN(FeatureConfig(sr=8000, n_fft=256, n_mels=40)),
     ...             os.path.join(tempfile.mkdtemp(), "m.pt"))
-    >>> other = DigitCNN(FeatureConfig(sr=16000, n_fft=512, n_mels=40))
+    >>> other = LogMelCNN(FeatureConfig(sr=16000, n_fft=512, n_mels=40))
     >>> try:
     ...     load(path, into=other)
     ... except ValueError as error:
@@ -601,7 +613,7 @@ def load(path: str | os.PathLike, *, into: torch.nn.Module | None = None
                          "state_dict, build the model and call load_state_dict)")
     config = FeatureConfig.from_dict(checkpoint["config"])
     if into is None:
-        model = _digit_cnn_class()(config, **checkpoint["init"])
+        model = _log_mel_cnn_class()(config, **checkpoint["init"])
     else:
         differ = [f"{name} {value!r} saved, {getattr(into.config, name)!r} in into"
                   for name, value in config.to_dict().items()

@@ -267,8 +267,11 @@ def test_dataset_pads_crops_labels_and_epochs():
     assert len(ds) == 3
     short, label = ds[0]
     assert label == "a" and short.shape == (4000,) and short.dtype == np.float32
-    assert np.all(short[1600:] == 0) and np.all(short[1590:1600] != 0)   # zeros after 0.1 s
-    assert np.array_equal(ds[2][0], pipe(clips[2], sr=SR, index=2)[:4000])  # cropped
+    # the one pad/crop rule (audiotut.utils.fix_length) centres: 0.1 s = 1600 samples get
+    # 1200 zeros on each side, 0.4 s = 6400 samples lose 1200 at each end
+    assert np.all(short[:1200] == 0) and np.all(short[2800:] == 0)
+    assert np.all(short[1201:1210] != 0) and np.all(short[2790:2800] != 0)
+    assert np.array_equal(ds[2][0], pipe(clips[2], sr=SR, index=2)[1200:5200])  # cropped
     assert np.array_equal(ds[-1][0], ds[2][0])
     with pytest.raises(IndexError):
         ds[3]

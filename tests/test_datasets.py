@@ -22,11 +22,15 @@ import warnings
 import zipfile
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pytest
 from helpers import run_python
 
-from audiotut import datasets
+from audiotut import datasets, gpu
+from audiotut import io as audiotut_io
+from audiotut import utils as audiotut_utils
+from audiotut.features import FeatureConfig
 from audiotut.errors import DatasetError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -408,9 +412,9 @@ def test_bad_arguments_are_explained(shared_copy, tmp_path):
     with pytest.raises(TypeError, match="root must be a str or os.PathLike"):
         datasets.fsdd(root=3)
     ds = datasets.fsdd(root=shared_copy)
-    with pytest.raises(ValueError, match=r"unknown split 'random'; choose one of: official, "
-                                         r"speaker"):
-        ds.split("random")
+    with pytest.raises(ValueError, match=r"unknown split 'takes'; choose one of: official, "
+                                         r"speaker, random"):
+        ds.split("takes")
     with pytest.raises(ValueError, match=r"held_out= one of the speakers \['george', 'jackson', "
                                          r"'lucas', 'nicolas', 'theo', 'yweweler'\]; got "
                                          r"held_out='alice'"):
@@ -438,7 +442,7 @@ def _small_root(small: dict[str, bytes], folder: Path) -> Path:
     return folder
 
 
-def test_to_torch_crops_around_the_centre_and_pads_at_the_end(small, tmp_path):
+def test_to_torch_centres_every_recording_with_the_one_pad_crop_rule(small, tmp_path):
     import torch
 
     ds = datasets.fsdd(root=_small_root(small, tmp_path / "fsdd"))
@@ -456,8 +460,9 @@ def test_to_torch_crops_around_the_centre_and_pads_at_the_end(small, tmp_path):
             assert np.array_equal(x.numpy(), y[start:start + length])
             cropped += 1
         else:
-            assert np.array_equal(x.numpy()[:len(y)], y)
-            assert not x[len(y):].any()
+            before = (length - len(y)) // 2                 # zeros on both sides
+            assert np.array_equal(x.numpy()[before:before + len(y)], y)
+            assert not x[:before].any() and not x[before + len(y):].any()
             padded += 1
     assert cropped >= 1 and padded >= 1
     batch, digits = next(iter(torch.utils.data.DataLoader(data, batch_size=5)))
@@ -493,7 +498,8 @@ def test_to_torch_runs_a_pipeline_per_item_and_epoch(small, tmp_path):
     x, _ = data[5]
     y, _ = ds.load(5)
     expected = pipe(y, sr=8000, index=5, epoch=0)
-    assert np.array_equal(x.numpy()[:len(y)], expected)
+    before = (20000 - len(y)) // 2                      # centred
+    assert np.array_equal(x.numpy()[before:before + len(y)], expected)
     peak_db = 20 * np.log10(float(x.abs().max()))
     assert -12 <= peak_db <= -1
     assert np.array_equal(data[5][0].numpy(), x.numpy())        # same item, same draw
@@ -676,7 +682,9 @@ def test_audio_folder_to_torch_crops_pads_transforms_and_augments(folder):
     assert x.shape == (16000,) and label == int(data.labels[0])
     batch, labels = next(iter(torch.utils.data.DataLoader(items, batch_size=12)))
     assert batch.shape == (12, 16000) and labels.tolist() == data.labels.tolist()
-    assert torch.all(batch[:, 8000:] == 0)                      # 0.5 s padded at the end
+    # 0.5 s centred in 1 s: 0.25 s of zeros on each side
+    assert torch.all(batch[:, :4000] == 0) and torch.all(batch[:, 12000:] == 0)
+    assert torch.all(batch[:, 4000:12000].abs().amax(dim=1) > 0)
     config = FeatureConfig(sr=16000, n_fft=512, n_mels=40)
     assert data.to_torch(length=16000, transform=LogMel(config))[0][0].shape == (40, 126)
     pipe = Pipeline([Step(peak_normalize, peak_db=Uniform(-12, -1))], seed=0)
@@ -686,3 +694,170 @@ def test_audio_folder_to_torch_crops_pads_transforms_and_augments(folder):
     assert not torch.equal(first, augmented[0][0])
     with pytest.raises(ValueError, match="sr=8000, but this AudioFolder is at 16000 Hz"):
         data.to_torch(length=16000, transform=LogMel(FeatureConfig(sr=8000)))
+
+
+# --------------------------------------------------------------------------- FSDD is an AudioFolder
+
+
+def test_fsdd_measures_its_rate_from_the_files(small, tmp_path):
+    """Regression: FSDD(root, names) on 16 kHz files said 8000 Hz and gave 0.5 s items."""
+    import soundfile as sf
+
+    root = tmp_path / "fsdd16"
+    (root / "recordings").mkdir(parents=True)
+    for name in small:
+        y, sr = sf.read(io.BytesIO(small[name]), dtype="float32")
+        audiotut_io.save(root / "recordings" / name, librosa.resample(
+            y, orig_sr=sr, target_sr=16000), sr=16000)
+    ds = datasets.FSDD(root, list(small))
+    assert ds.sr == 16000 and set(ds.native_sr.tolist()) == {16000}
+    y, sr = ds.load(0)
+    assert sr == 16000
+    seconds = len(y) / sr
+    original = len(sf.read(io.BytesIO(small[ds.files[0].name]))[0]) / 8000
+    assert abs(seconds - original) < 1e-3                       # the same duration, not half
+    items = ds.to_torch(length=16000)
+    assert items[0][0].shape == (16000,)                        # one second at the measured rate
+    assert "16000 Hz" in repr(ds)
+    with pytest.raises(ValueError, match="sr=16000"):
+        ds.to_torch(length=8000, transform=gpu.LogMel(FeatureConfig(sr=8000, n_fft=256)))
+    # mixed rates need sr=, and then resample (reported once)
+    first = ds.files[0]
+    y8 = librosa.resample(sf.read(first, dtype="float32")[0], orig_sr=16000, target_sr=8000)
+    audiotut_io.save(first, y8, sr=8000)
+    with pytest.raises(ValueError, match=r"several rates \[8000, 16000\] Hz; pass sr="):
+        datasets.FSDD(root, list(small))
+    mixed = datasets.FSDD(root, list(small), sr=16000)
+    with pytest.warns(UserWarning, match="1 of 16 recordings are not at 16000 Hz"):
+        y, sr = mixed.load(0)
+    assert sr == 16000 and abs(len(y) / sr - original) < 1e-3
+
+
+def test_fsdd_offers_what_audio_folder_offers_and_they_agree(shared_copy):
+    ds = datasets.fsdd(root=shared_copy)
+    assert isinstance(ds, datasets.AudioFolder)
+    assert ds.classes == [str(d) for d in range(10)] and np.array_equal(ds.labels, ds.digits)
+    # the same recordings read as a plain AudioFolder give the same labels and speakers
+    folder = datasets.AudioFolder(shared_copy / "recordings", sr=8000,
+                                  label=r"^(?P<label>\d)_", speaker=r"_(?P<speaker>[a-z]+)_")
+    order = {p.name: i for i, p in enumerate(folder.files)}
+    picked = [order[p.name] for p in ds.files]
+    assert np.array_equal(np.array(folder.classes)[folder.labels[picked]],
+                          np.array(ds.classes)[ds.labels])
+    assert np.array_equal(folder.speakers[picked], ds.speakers)
+    # a speaker-disjoint validation set, and a validation fraction of the official training takes
+    train, val, test = ds.split("speaker", held_out="theo", validation=["nicolas"])
+    assert [sorted(set(s.speakers)) for s in (val, test)] == [["nicolas"], ["theo"]]
+    assert len(train) + len(val) + len(test) == 3000 and isinstance(train, datasets.FSDD)
+    train, val, test = ds.split("official", validation=0.1, seed=3)
+    assert (len(train), len(val), len(test)) == (2430, 270, 300)
+    assert set(val.takes.tolist()) <= set(range(5, 50)) and set(test.takes.tolist()) == set(range(5))
+    assert np.bincount(val.digits).tolist() == [27] * 10          # stratified per digit
+    assert not set(map(str, val.files)) & set(map(str, train.files))
+    train, test = ds.split("random", test=0.25, seed=0)
+    assert len(test) == 750 and np.bincount(test.digits).tolist() == [75] * 10
+    assert test.speakers_info == ds.speakers_info and test.takes.shape == (750,)
+
+
+# --------------------------------------------------------------------------- the feature cache
+
+
+def test_log_mel_cache_computes_once_reads_back_and_never_serves_stale(small, tmp_path,
+                                                                         monkeypatch):
+    import torch
+
+    root = _small_root(small, tmp_path / "fsdd")
+    ds = datasets.FSDD(root, list(small))
+    cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=80, n_mels=40)
+    folder = tmp_path / "features"
+    first = datasets.LogMelCache(ds, config=cfg, length=8000, folder=folder, shard_size=5)
+    assert first.computed and len(first) == 16
+    assert len(list(first.path.glob("shard-*.npy"))) == 4          # 5 + 5 + 5 + 1
+    expected = np.stack([cfg.log_mel(audiotut_utils.fix_length(ds.load(i)[0], length=8000))
+                         for i in range(16)])
+    stored = first.features()
+    assert stored.shape == (16, 40, 101) and stored.dtype == np.float32
+    error = float(np.max(np.abs(stored - expected)))
+    assert error <= 0.0625 / 2 and error > 0                   # float16 rounding, half a step at 64-128 dB
+    x, label = first[7]
+    assert isinstance(x, torch.Tensor) and np.array_equal(x.numpy(), stored[7])
+    assert label == int(ds.labels[7])
+    # a second use reads, without computing: the log-mel function is not called
+    calls = []
+    original = FeatureConfig.log_mel
+    monkeypatch.setattr(FeatureConfig, "log_mel", lambda self, y: calls.append(1) or original(self, y))
+    again = datasets.LogMelCache(ds, config=cfg, length=8000, folder=folder, shard_size=5)
+    assert not again.computed and again.key == first.key and not calls
+    assert np.array_equal(again.features(), stored)
+    batch, labels = next(iter(torch.utils.data.DataLoader(again, batch_size=6)))
+    assert batch.shape == (6, 40, 101) and labels.tolist() == ds.labels[:6].tolist()
+    # a changed configuration or length: another key, recomputed
+    other = datasets.LogMelCache(ds, config=cfg.replace(n_mels=32), length=8000, folder=folder)
+    assert other.computed and other.key != first.key and other.features().shape[1] == 32
+    assert datasets.LogMelCache(ds, config=cfg, length=4000, folder=folder).computed
+    # a changed recording: another key, and its new features, not the stale ones
+    calls.clear()
+    changed = ds.files[3]
+    y, _ = ds.load(3)
+    audiotut_io.save(changed, 0.5 * y, sr=8000)
+    fresh = datasets.LogMelCache(ds, config=cfg, length=8000, folder=folder, shard_size=5)
+    assert fresh.computed and fresh.key != first.key and len(calls) == 16
+    shift = float(np.median(fresh.features()[3] - stored[3]))
+    assert abs(shift - 20 * np.log10(0.5)) < 0.1                  # -6.02 dB: the new file's
+    print(f"LogMelCache: 16 clips in 4 shards, float16 error {error:.4f} dB; "
+          f"a file halved in level reads {shift:+.2f} dB after recomputing")
+
+
+def test_log_mel_cache_leaves_nothing_behind_when_interrupted_and_refuses_bad_input(
+        small, tmp_path, monkeypatch):
+    root = _small_root(small, tmp_path / "fsdd")
+    ds = datasets.FSDD(root, list(small))
+    cfg = FeatureConfig(sr=8000, n_fft=256, hop_length=80, n_mels=40)
+    folder = tmp_path / "features"
+    original = datasets.FSDD.load
+
+    def broken(self, i, **kw):
+        if i == 9:
+            raise KeyboardInterrupt
+        return original(self, i, **kw)
+
+    monkeypatch.setattr(datasets.FSDD, "load", broken)
+    with pytest.raises(KeyboardInterrupt):
+        datasets.LogMelCache(ds, config=cfg, length=8000, folder=folder, shard_size=4)
+    assert list(folder.iterdir()) == []                           # no half-written key
+    monkeypatch.setattr(datasets.FSDD, "load", original)
+    assert datasets.LogMelCache(ds, config=cfg, length=8000, folder=folder).computed
+    with pytest.raises(ValueError, match="sr=16000.*at 8000 Hz"):
+        datasets.LogMelCache(ds, config=cfg.replace(sr=16000), length=8000, folder=folder)
+    with pytest.raises(ValueError, match="length must be a positive whole number"):
+        datasets.LogMelCache(ds, config=cfg, length=0, folder=folder)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match="pass folder= a writable folder"):
+        datasets.LogMelCache(ds, config=cfg, length=8000, folder=blocker / "features")
+
+
+def test_one_pad_crop_rule_for_datasets_augmentation_and_by_hand(small, tmp_path):
+    """FSDD.to_torch, AudioFolder.to_torch, AugmentedDataset(length=) and utils.fix_length cut
+    and pad every clip the same way (before, to_torch padded at the end, AugmentedDataset
+    cropped and padded at the end, models.fix_length centred)."""
+    from audiotut.augment import AugmentedDataset, Pipeline
+
+    ds = datasets.FSDD(_small_root(small, tmp_path / "fsdd"), list(small))
+    folder = datasets.AudioFolder(ds.root / "recordings", sr=8000, label=r"^(?P<label>\d)_")
+    clips = [ds.load(i)[0] for i in range(len(ds))]
+    lengths = sorted(len(c) for c in clips)
+    for length in (lengths[0] - 101, lengths[-1] + 333):          # every clip cropped; padded
+        by_hand = [audiotut_utils.fix_length(c, length=length) for c in clips]
+        augmented = AugmentedDataset(clips, sr=8000, pipeline=Pipeline([]), length=length)
+        from_fsdd = ds.to_torch(length=length)
+        from_folder = folder.to_torch(length=length)
+        order = {p.name: i for i, p in enumerate(folder.files)}
+        for i, expected in enumerate(by_hand):
+            assert np.array_equal(from_fsdd[i][0].numpy(), expected)
+            assert np.array_equal(augmented[i], expected)
+            assert np.array_equal(from_folder[order[ds.files[i].name]][0].numpy(), expected)
+        if length > lengths[-1]:
+            n = len(clips[0])
+            before = (length - n) // 2
+            assert not by_hand[0][:before].any() and not by_hand[0][before + n:].any()

@@ -16,7 +16,7 @@ MODULES = ["audiotut.io", "audiotut.display", "audiotut.examples", "audiotut.sam
            "audiotut.metrics", "audiotut.errors", "audiotut.playback",
            "audiotut.loudness", "audiotut.synth", "audiotut.features",
            "audiotut.spectral", "audiotut.augment", "audiotut.gpu",
-           "audiotut.datasets", "audiotut.models"]
+           "audiotut.datasets", "audiotut.models", "audiotut.utils"]
 CHAPTER = re.compile(r":doc:`/book/(\d\d_[a-z_]+)`")
 
 
@@ -71,7 +71,7 @@ def test_keyword_only_after_the_signal():
                       if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         allowed = {"save": 2, "snr_db": 2, "measure_lag": 2, "mix": 2, "chirp": 2, "swap_fft2": 2,
                    "swap_stft": 2, "spectral_convergence": 2, "confusion_matrix": 2,
-                   "predict": 2, "evaluate": 2}.get(name, 1)  # two-input functions
+                   "predict": 2, "evaluate": 2, "fit": 2}.get(name, 1)  # two-input functions
         assert len(positional) <= allowed, f"{module_name}.{name}: {positional} are positional"
         assert "sr" not in positional, f"{module_name}.{name}: sr must be keyword-only"
 
@@ -90,8 +90,8 @@ def test_readme_example_for_your_own_project_runs(tmp_path):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use audiotut in your own project", 1)[1].split("\n## ", 1)[0]
     code = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert len(code) == 1, "the section should hold one Python example"
-    assert len(code[0].splitlines()) <= 20
+    assert len(code) == 2, "the section should hold two Python examples"
+    assert all(len(block.splitlines()) <= 20 for block in code)
     from helpers import NO_TORCH
 
     result = subprocess.run([sys.executable, "-c", NO_TORCH + code[0]], cwd=tmp_path,
@@ -100,3 +100,34 @@ def test_readme_example_for_your_own_project_runs(tmp_path):
     lines = result.stdout.strip().splitlines()
     assert [line.split()[0] for line in lines] == ["0", "1"] and "(40, 45)" in lines[0]
     assert (tmp_path / "seven.wav").stat().st_size > 1000
+
+
+def test_readme_example_for_your_own_recordings_trains_and_saves(tmp_path):
+    """README's second example: a folder of words (here synthesized, 2 classes x 5 voices x
+    4 speeds) is read, split, trained on with models.fit, scored and saved."""
+    import subprocess
+    import sys
+
+    from audiotut import augment, io, synth
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Use audiotut in your own project", 1)[1].split("\n## ", 1)[0]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    voices = ["en", "en-us", "en-gb-scotland", "en+m3", "en+f3"]
+    for word in ("yes", "no"):
+        (tmp_path / "my_words" / word).mkdir(parents=True)
+        for voice in voices:
+            y = synth.speech(word, sr=16000, voice=voice)
+            for factor in (0.9, 0.95, 1.05, 1.1):
+                io.save(tmp_path / "my_words" / word / f"{voice}_{factor}.wav",
+                        augment.change_speed(y, sr=16000, factor=factor), sr=16000)
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    accuracy = int(re.search(r"test accuracy (\d+)%", result.stdout).group(1))
+    assert accuracy >= 75, result.stdout              # yes/no: far above chance (50 %)
+    from audiotut.models import load
+
+    model, classes = load(tmp_path / "my_words.pt")
+    assert classes == ["no", "yes"] and model.config.n_mels == 40
+    print(f"README own-recordings example: test accuracy {accuracy} % on 8 clips")

@@ -1,5 +1,6 @@
-"""audiotut.models: fix_length puts samples where centring says, deterministic repeats draws
-and shuffles, DigitCNN is LogMel + classifier and learns a toy tone task, predict / evaluate /
+"""audiotut.models and audiotut.utils: fix_length puts samples where centring says, deterministic repeats draws
+and shuffles, LogMelCNN is LogMel + classifier and learns a toy tone task, fit trains it and
+keeps the best validation epoch, predict / evaluate /
 confusion_matrix count what a model with known outputs gets right."""
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import torch
 
 from audiotut import gpu, synth
 from audiotut.features import FeatureConfig
-from audiotut.models import (DigitCNN, confusion_matrix, deterministic, evaluate, fix_length,
-                             predict)
+from audiotut.models import LogMelCNN, confusion_matrix, evaluate, fit, predict
+from audiotut.utils import deterministic, fix_length
 
 SR = 8000
 CFG = FeatureConfig(sr=SR, n_fft=256, hop_length=80, n_mels=40)
@@ -179,7 +180,7 @@ def test_deterministic_refuses_bad_threads(threads):
     assert torch.get_num_threads() == start
 
 
-# --------------------------------------------------------------------------- DigitCNN
+# --------------------------------------------------------------------------- LogMelCNN
 
 
 def _waves(batch: int, seed: int = 0) -> torch.Tensor:
@@ -188,7 +189,7 @@ def _waves(batch: int, seed: int = 0) -> torch.Tensor:
 
 def test_digitcnn_shapes_and_front_end():
     torch.manual_seed(0)
-    model = DigitCNN(CFG, n_classes=3, channels=(4, 8)).eval()
+    model = LogMelCNN(CFG, n_classes=3, channels=(4, 8)).eval()
     x = _waves(5)
     with torch.no_grad():
         logits = model(x)
@@ -216,7 +217,7 @@ def test_digitcnn_parameter_count_follows_the_architecture(channels, n_mels, n_c
         c_in = c
     features = channels[-1] * (n_mels // 2 ** len(channels))
     expected += features * n_classes + n_classes
-    model = DigitCNN(CFG.replace(n_mels=n_mels), n_classes=n_classes, channels=channels)
+    model = LogMelCNN(CFG.replace(n_mels=n_mels), n_classes=n_classes, channels=channels)
     assert sum(p.numel() for p in model.parameters()) == expected
     if channels == (16, 32, 64):
         assert expected == 26620           # the docstring's number
@@ -224,7 +225,7 @@ def test_digitcnn_parameter_count_follows_the_architecture(channels, n_mels, n_c
 
 def test_digitcnn_state_dict_round_trip():
     torch.manual_seed(1)
-    model = DigitCNN(CFG, n_classes=4, channels=(4, 8), dropout=0.2)
+    model = LogMelCNN(CFG, n_classes=4, channels=(4, 8), dropout=0.2)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     x, y = _waves(6, seed=1), torch.tensor([0, 1, 2, 3, 0, 1])
     for _ in range(3):                      # move the weights and BatchNorm statistics
@@ -236,7 +237,7 @@ def test_digitcnn_state_dict_round_trip():
     assert not any(key.startswith("logmel.") for key in state)
     assert "body.0.running_mean" in state
     torch.manual_seed(99)
-    clone = DigitCNN(CFG, n_classes=4, channels=(4, 8), dropout=0.2)
+    clone = LogMelCNN(CFG, n_classes=4, channels=(4, 8), dropout=0.2)
     model.eval(), clone.eval()
     with torch.no_grad():
         assert not torch.equal(clone(x), model(x))
@@ -264,7 +265,7 @@ def test_digitcnn_learns_three_tones(record_property):
     freqs = (500.0, 700.0, 900.0)                   # two or three mel bands apart
     x, y = _tone_clips(20, freqs, seed=0)           # 60 training clips
     x_new, y_new = _tone_clips(10, freqs, seed=1)   # 30 clips it never sees
-    model = DigitCNN(CFG, n_classes=3, channels=(8, 16))
+    model = LogMelCNN(CFG, n_classes=3, channels=(8, 16))
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=30)
     before = evaluate(model, loader)
     # log-mels computed once (LogMel has no parameters), as the docstring suggests
@@ -293,7 +294,7 @@ def test_digitcnn_learns_three_tones(record_property):
 
 
 def test_digitcnn_refuses_bad_input():
-    model = DigitCNN(CFG, n_classes=3, channels=(4,)).eval()
+    model = LogMelCNN(CFG, n_classes=3, channels=(4,)).eval()
     with pytest.raises(ValueError, match=r"x has shape \(4000,\).*x\[None\]"):
         model(torch.zeros(SR // 2))                    # one clip, not a batch
     with pytest.raises(ValueError, match=r"\(2, 2, 4000\).*fold channels"):
@@ -317,12 +318,12 @@ def test_digitcnn_refuses_bad_input():
 ])
 def test_digitcnn_refuses_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        DigitCNN(CFG, **kwargs)
+        LogMelCNN(CFG, **kwargs)
 
 
 def test_digitcnn_refuses_a_config_that_is_not_one():
     with pytest.raises(ValueError, match="FeatureConfig"):
-        DigitCNN({"sr": SR})
+        LogMelCNN({"sr": SR})
 
 
 # --------------------------------------------------------------------------- predict/evaluate
@@ -429,13 +430,14 @@ def test_confusion_matrix_refuses_bad_input(labels, preds, n_classes, match):
 
 
 def test_importing_audiotut_models_does_not_import_torch():
-    code = ("import sys, audiotut.models as m\n"
+    code = ("import sys, audiotut.models as m, audiotut.utils as u\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n"
-            "assert 'DigitCNN' in dir(m) and 'DigitCNN' in m.__all__\n"
-            "m.fix_length(__import__('numpy').ones(3), length=4)\n"
+            "assert 'LogMelCNN' in dir(m) and 'LogMelCNN' in m.__all__\n"
+            "assert 'DigitCNN' in dir(m) and 'DigitCNN' not in m.__all__\n"
+            "u.fix_length(__import__('numpy').ones(3), length=4)\n"
             "m.confusion_matrix([0], [0], n_classes=1)\n"
             "assert 'torch' not in sys.modules, 'torch imported by numpy-only functions'\n"
-            "m.DigitCNN\n"
+            "assert m.DigitCNN is m.LogMelCNN\n"
             "assert 'torch' in sys.modules\n")
     run_python(code)
 
@@ -464,7 +466,7 @@ def test_save_and_load_carry_the_front_end_shape_and_classes(tmp_path):
 
     config = FeatureConfig(sr=8000, n_fft=256, hop_length=128, n_mels=24, ref=np.max)
     deterministic(0)
-    model = DigitCNN(config, n_classes=3, channels=(8, 16), dropout=0.2).eval()
+    model = LogMelCNN(config, n_classes=3, channels=(8, 16), dropout=0.2).eval()
     x = 0.1 * torch.randn(4, 8000)
     path = save(model, tmp_path / "words.pt", classes=["yes", "no", "maybe"])
     raw = torch.load(path, weights_only=True)            # plain data and tensors only
@@ -473,7 +475,7 @@ def test_save_and_load_carry_the_front_end_shape_and_classes(tmp_path):
     assert classes == ["yes", "no", "maybe"] and not again.training
     assert again.config == config and again.init_args == model.init_args
     assert torch.equal(again(x), model(x))
-    fresh = DigitCNN(config, n_classes=3, channels=(8, 16))
+    fresh = LogMelCNN(config, n_classes=3, channels=(8, 16))
     into, _ = load(path, into=fresh)
     assert into is fresh and torch.equal(into(x), model(x))
     assert not list(tmp_path.glob(".*partial"))
@@ -482,8 +484,8 @@ def test_save_and_load_carry_the_front_end_shape_and_classes(tmp_path):
 def test_load_names_what_differs_and_refuses_foreign_files(tmp_path):
     from audiotut.models import load, save
 
-    path = save(DigitCNN(FeatureConfig(sr=8000, n_fft=256, n_mels=40)), tmp_path / "m.pt")
-    other = DigitCNN(FeatureConfig(sr=8000, n_fft=512, n_mels=40))
+    path = save(LogMelCNN(FeatureConfig(sr=8000, n_fft=256, n_mels=40)), tmp_path / "m.pt")
+    other = LogMelCNN(FeatureConfig(sr=8000, n_fft=512, n_mels=40))
     with pytest.raises(ValueError, match=r"n_fft 256 saved, 512 in into; hop_length 64 saved, "
                                          r"128 in into.*load without into="):
         load(path, into=other)
@@ -498,5 +500,108 @@ def test_load_names_what_differs_and_refuses_foreign_files(tmp_path):
         load(tmp_path / "missing.pt")
     with pytest.raises(ValueError, match="2 names for a model with 10 outputs"):
         save(other, tmp_path / "x.pt", classes=["a", "b"])
-    with pytest.raises(ValueError, match="writes audiotut's DigitCNN"):
+    with pytest.raises(ValueError, match="writes audiotut's LogMelCNN"):
         save(torch.nn.Linear(2, 2), tmp_path / "x.pt")
+
+
+# --------------------------------------------------------------------------- fit
+
+
+class _EpochTensors(torch.utils.data.Dataset):
+    """Tensors whose set_epoch calls are recorded (as FSDD.to_torch's dataset has)."""
+
+    def __init__(self, x, y):
+        self.x, self.y, self.epochs = x, y, []
+
+    def set_epoch(self, epoch):
+        self.epochs.append(epoch)
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def _tones(n_per_class, seed):
+    rng = np.random.default_rng(seed)
+    freqs = (500.0, 700.0, 900.0)
+    x = np.stack([synth.tone(f, sr=SR, duration=0.25, amplitude=0.3)
+                  + 0.01 * rng.standard_normal(SR // 4).astype(np.float32)
+                  for f in freqs for _ in range(n_per_class)])
+    y = np.repeat(np.arange(3), n_per_class)
+    return torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y)
+
+
+def test_fit_trains_calls_set_epoch_and_keeps_the_best_validation_epoch(torch_state):
+    g = deterministic(0, threads=1)
+    x, y = _tones(8, seed=1)
+    x_val, y_val = _tones(4, seed=2)
+    data = _EpochTensors(x, y)
+    train = torch.utils.data.DataLoader(data, batch_size=8, shuffle=True, generator=g)
+    val = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_val, y_val), batch_size=12)
+    model = LogMelCNN(CFG, n_classes=3, channels=(4, 8))
+    before = evaluate(model, val)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    history = fit(model, train, epochs=6, optimizer=opt, validation=val, progress=False)
+    assert data.epochs == [0, 1, 2, 3, 4, 5]
+    assert [h["epoch"] for h in history] == list(range(6))
+    assert history[-1]["loss"] < history[0]["loss"]
+    best = max(h["val_accuracy"] for h in history)
+    assert best == 1.0 and before < 0.7
+    # the restored weights are the best epoch's (last of the ties), not simply the last epoch's
+    assert evaluate(model, val) == best
+    print(f"fit: 6 epochs on 24 tone clips, loss {history[0]['loss']:.3f} -> "
+          f"{history[-1]['loss']:.3f}, validation {before:.2f} -> {best:.2f}")
+
+
+def test_fit_restores_the_best_epoch_when_a_later_one_is_worse(torch_state):
+    deterministic(0, threads=1)
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    y = torch.tensor([0, 1])
+    model = torch.nn.Linear(2, 2, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(2))
+
+    class Sabotage(torch.optim.Optimizer):
+        """Epoch 0 keeps the perfect weights; from epoch 1 on it swaps the rows."""
+
+        def __init__(self, params):
+            super().__init__(params, {})
+            self.calls = 0
+
+        def step(self, closure=None):
+            self.calls += 1
+            if self.calls >= 2:
+                with torch.no_grad():
+                    model.weight.copy_(torch.tensor([[0.0, 1.0], [1.0, 0.0]]))
+
+    history = fit(model, [(x, y)], epochs=3, optimizer=Sabotage(model.parameters()),
+                  validation=[(x, y)], progress=False)
+    assert [h["val_accuracy"] for h in history] == [1.0, 0.0, 0.0]
+    assert torch.equal(model.weight, torch.eye(2))             # epoch 0's weights restored
+    fit(model, [(x, y)], epochs=2, optimizer=Sabotage(model.parameters()),
+        validation=[(x, y)], progress=False, keep_best=False)
+    assert not torch.equal(model.weight, torch.eye(2))         # keep_best=False keeps the last
+
+
+def test_fit_refuses_non_finite_losses_bad_epochs_and_empty_loaders(torch_state):
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    good = (torch.ones(2, 2), torch.tensor([0, 1]))
+    bad = (torch.tensor([[float("nan"), 0.0], [0.0, 1.0]]), torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="epoch 0, batch 1"):
+        fit(model, [good, bad], epochs=1, optimizer=opt, progress=False)
+    for epochs in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="epochs"):
+            fit(model, [good], epochs=epochs, optimizer=opt, progress=False)
+    with pytest.raises(ValueError, match="no batches"):
+        fit(model, [], epochs=1, optimizer=opt, progress=False)
+
+
+def test_fit_shows_a_progress_bar_on_stderr(torch_state, capsys):
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    fit(model, [(torch.ones(2, 2), torch.tensor([0, 1]))] * 3, epochs=2, optimizer=opt)
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "epoch 2/2" in err and "loss=" in err

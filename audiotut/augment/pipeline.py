@@ -26,6 +26,7 @@ import numpy as np
 
 from .._epoch import SharedEpoch
 from .._validate import check_float_signal, check_signal, check_sr
+from ..utils import fix_length
 
 __all__ = ["AugmentedDataset", "Choice", "LogUniform", "OneOf", "Pipeline", "Step",
            "Uniform"]
@@ -609,8 +610,10 @@ class AugmentedDataset:
         The augmentation.
     length : int, optional
         If given, every item is cut or padded to ``length`` samples *after*
-        augmentation (so that a time stretch cannot break batching): samples
-        past ``length`` are dropped, shorter items get zeros at the end.
+        augmentation (so that a time stretch cannot break batching), centred by
+        :func:`audiotut.utils.fix_length`, the package's one pad/crop rule: a
+        longer item loses the same amount at both ends, a shorter one gets
+        zeros on both sides.
         Without it, items keep their own lengths and a DataLoader with
         ``batch_size > 1`` needs equal lengths or a ``collate_fn``.
     labels : sequence, optional
@@ -700,10 +703,7 @@ class AugmentedDataset:
         clip = check_float_signal(self.clips[index], name=f"clips[{index}]")
         y = self.pipeline(clip, sr=self.sr, index=index, epoch=self.epoch)
         if self.length is not None:
-            y = y[..., :self.length]
-            if y.shape[-1] < self.length:
-                pad = [(0, 0)] * (y.ndim - 1) + [(0, self.length - y.shape[-1])]
-                y = np.pad(y, pad)
+            y = fix_length(y, length=self.length)
         return y if self.labels is None else (y, self.labels[index])
 
     def __repr__(self) -> str:
