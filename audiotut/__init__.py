@@ -19,14 +19,16 @@ One module per topic, each naming the chapter that teaches it:
 - :mod:`audiotut.models` holds a small log-mel classifier, its training loop, evaluation and
   checkpoints (chapter 9);
 - :mod:`audiotut.utils` holds the one pad/crop rule and seeding for reproducible training
-  (chapter 9).
+  (chapter 9);
+- :mod:`audiotut.stream` computes features block by block and recognizes words live
+  (chapter 10).
 
 Arrays are float32 and channel-first like librosa: ``(n,)`` for mono,
 ``(channels, n)`` otherwise, and the sample rate is always the keyword ``sr``.
 """
 
 from . import (augment, datasets, display, examples, features, gpu, io, loudness, metrics,
-               models, playback, sampling, spectral, synth, utils)
+               models, playback, sampling, spectral, stream, synth, utils)
 from .errors import (
     AudioDeviceError,
     AudioFileError,
@@ -59,6 +61,7 @@ __all__ = [
     "playback",
     "sampling",
     "spectral",
+    "stream",
     "synth",
     "utils",
 ]

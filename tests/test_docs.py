@@ -16,7 +16,7 @@ MODULES = ["audiotut.io", "audiotut.display", "audiotut.examples", "audiotut.sam
            "audiotut.metrics", "audiotut.errors", "audiotut.playback",
            "audiotut.loudness", "audiotut.synth", "audiotut.features",
            "audiotut.spectral", "audiotut.augment", "audiotut.gpu",
-           "audiotut.datasets", "audiotut.models", "audiotut.utils"]
+           "audiotut.datasets", "audiotut.models", "audiotut.utils", "audiotut.stream"]
 CHAPTER = re.compile(r":doc:`/book/(\d\d_[a-z_]+)`")
 
 
