@@ -6,14 +6,15 @@ precomputing, or computing the features on the GPU. This script measures all of 
 in one run, on the same clips and the same :class:`~audiotut.features.FeatureConfig`
 (:data:`CONFIG`: 16 kHz, ``n_fft=512``, hop 160 (10 ms), 64 Slaney mel bands, power
 2, ``ref=1``, ``top_db=80``), and reports *hours of audio per second* and the ratio to
-a librosa loop:
+one named baseline, a librosa loop with one BLAS thread:
 
 - :func:`librosa_loop`: ``CONFIG.log_mel(clip)`` clip by clip (librosa's
   melspectrogram and power_to_db), the reference every other output is compared with;
 - :func:`librosa_batch`: the same call on the whole ``(clips, n)`` array at once;
 - both again with numpy's BLAS limited to one thread: librosa's mel filterbank is a
   small matrix product per clip, which several BLAS threads can make several times
-  slower (the ``x loop`` column is relative to the faster of the two loops);
+  slower; the loop with one BLAS thread is the baseline (:data:`BASELINE`) that the
+  ``x base`` column divides by, in every table;
 - :func:`pool_map`: a ``multiprocessing.Pool`` mapping ``CONFIG.log_mel`` over the clips,
   and :func:`dataloader_workers`: a torch ``DataLoader`` whose workers compute them
   (both kept alive between epochs, as in training: their start-up is not timed; each
@@ -46,7 +47,10 @@ takes the batch at once).
 Run: ``.venv/bin/python benchmarks/frontend.py`` (under a minute on two cores, about one
 on a 16-core machine with an H100; run it alone on an idle machine). It prints a table
 and writes ``results/frontend-cpu.json``, or ``results/frontend-<gpu>.json`` where CUDA
-is available; :func:`table` (``--table FILE``) formats such a file again.
+is available; :func:`table` (``--table FILE``) formats such a file again. Run it on
+an idle machine: the results record the load average, and a table can leave out rows
+measured under load (``devices=``). The script's own output also prints the
+development targets (:func:`targets`); the book's tables do not.
 """
 
 from __future__ import annotations
@@ -495,10 +499,10 @@ def measure(clips_n: int = CLIPS, seconds: float = SECONDS, repeats: int = 5,
     checks = {"cpu": parity("cpu", parity_clips)}
     if cuda:
         checks["cuda"] = parity("cuda", parity_clips)
-    baseline = max(rows[:2], key=lambda r: r["hours_per_second"])   # the faster loop
-    for r in rows + scaling:      # the same work per second, relative to the loop
-        if r["status"] == "ok":
-            r["vs_librosa_loop"] = r["hours_per_second"] / baseline["hours_per_second"]
+    baseline = next(r for r in rows if (r["name"], r["device"]) == BASELINE)
+    for r in rows + scaling:      # the same work per second, relative to the baseline
+        if r["status"] == "ok" and baseline["status"] == "ok":
+            r["vs_baseline"] = r["hours_per_second"] / baseline["hours_per_second"]
     return {
         "benchmark": "benchmarks/frontend.py",
         "machine": {**machine(), "load_average_at_start": load_at_start},
@@ -515,7 +519,7 @@ def measure(clips_n: int = CLIPS, seconds: float = SECONDS, repeats: int = 5,
                   "call and 0.25 s of calls); CUDA synchronized around each; torch under "
                   "inference_mode; pools and DataLoader workers started before timing, "
                   "one BLAS thread in each worker",
-        "baseline": baseline["name"],
+        "baseline": list(BASELINE),
         "rows": rows,
         "cuda_batches": scaling,
         "parity": {"tolerance_db": PARITY_DB, "max_abs_db": checks,
@@ -565,10 +569,29 @@ def targets(rows: list[dict], scaling: list[dict]) -> dict:
 # ------------------------------------------------------------------ reporting
 
 
-def table(results: dict) -> str:
-    """The results as a text table, labelled with the machine (<= 79 characters a line)."""
+BASELINE = ("librosa, clip by clip, 1 BLAS thread", "cpu")   # the CPU table's "x base"
+
+
+def table(results: dict, *, baseline: tuple[str, str] = BASELINE,
+          devices: tuple[str, ...] | None = None, targets: bool = False) -> str:
+    """The results as a text table, labelled with the machine (<= 79 characters a line).
+
+    ``baseline``: the one row, ``(name, device)``, that the ``x base`` column divides
+    by (hours of audio per second over the baseline's). ``devices``: show only the rows
+    of these devices (``"cpu"``, ``"disk"``, ``"cuda"``, ``"-"``); a line says which were
+    left out and the load average they were measured at. ``targets``: also print the
+    development targets checked by :func:`targets` (for the script's own output, not for
+    readers).
+    """
     m, w = results["machine"], results["workload"]
     load = ", ".join(f"{x:.1f}" for x in m["load_average"])
+    rows = [r for r in results["rows"] if devices is None or r["device"] in devices]
+    left_out = [r for r in results["rows"] if r not in rows]
+    base = next((r for r in results["rows"] + results.get("cuda_batches", [])
+                 if (r["name"], r["device"]) == tuple(baseline) and r["status"] == "ok"),
+                None)
+    if base is None:
+        raise ValueError(f"no measured row {baseline} in these results to compare with")
     lines = [f"{m['cpu']}, {m['usable_cores']} of {m['logical_cores']} cores "
              f"(load {load})"]
     if m.get("gpu"):
@@ -579,20 +602,28 @@ def table(results: dict) -> str:
         f"measured {m['date']}",
         f"{w['clips']} clips x {w['seconds']:g} s at {w['sr']} Hz = {w['hours']:.3f} h; "
         "log-mel: n_fft 512, hop 160, 64 mels",
-        f"x loop: relative to \"{results.get('baseline', 'librosa, clip by clip')}\"",
+        f"x base: hours per second over \"{base['name']}\" ({base['device']})",
         "",
         f"{'front-end':<36} {'where':<5} {'time ms':>9} {'h audio/s':>9} "
-        f"{'x loop':>7} {'max dB':>8}",
+        f"{'x base':>7} {'max dB':>8}",
     ]
-    for r in results["rows"]:
-        lines.append(_line(r))
-    if results.get("cuda_batches"):
+    for r in rows:
+        lines.append(_line(r, base))
+    if results.get("cuda_batches") and (devices is None or "cuda" in devices):
         lines += ["", "CUDA, audio on the device, larger batches:"]
         for r in results["cuda_batches"]:
-            lines.append(_line(r, f"{r['name'].split()[0]}, {r['clips']} clips"))
-    notes = [f"{r['name']} ({r['device']}): {r['note']}" for r in results["rows"]
+            lines.append(_line(r, base, f"{r['name'].split()[0]}, {r['clips']} clips"))
+    measured = [r for r in left_out if r["status"] == "ok"]
+    if measured:
+        where = " and ".join(sorted({r["device"] for r in measured}))
+        start = m.get("load_average_at_start", m["load_average"])[0]
+        lines += ["", *textwrap.wrap(
+            f"Not shown: {len(measured)} rows timed on this machine's {where} "
+            f"(1-minute load average {start:.1f} at the start of the run, "
+            f"{m['load_average'][0]:.1f} at its end).", 79)]
+    notes = [f"{r['name']} ({r['device']}): {r['note']}" for r in rows
              if r["status"] == "ok" and r.get("note")]
-    notes += [EXPLAIN[r["name"]] for r in results["rows"]
+    notes += [EXPLAIN[r["name"]] for r in rows
               if r["status"] == "ok" and r["name"] in EXPLAIN]
     lines.append("")
     for note in notes:
@@ -605,7 +636,7 @@ def table(results: dict) -> str:
         lines.append(f"gpu.log_mel vs FeatureConfig.log_mel, {device}, {len(diffs)} configs: "
                      f"{within} {p['tolerance_db']:g} dB")
         lines.append(f"  (largest {diffs[worst]:.1e} dB, {worst})")
-    for name, t in results["targets"].items():
+    for name, t in (results["targets"].items() if targets else ()):
         lines.append(f"target {name}: {t['value']:.2f} (>= {t['target']:g}): "
                      f"{'met' if t['met'] else 'NOT met'}")
         if "largest_batch_value" in t:
@@ -616,14 +647,16 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _line(r: dict, name: str | None = None) -> str:
+def _line(r: dict, base: dict, name: str | None = None) -> str:
     name = (name or r["name"])[:36]
     if r["status"] != "ok":
         return f"{name:<36} {r['device']:<5} {r['status'][:37]}"
     d = r["max_abs_db"]
     diff = "-" if d is None else "0" if d == 0 else f"{d:.2f}" if d >= 0.01 else f"{d:.0e}"
+    ratio = r["hours_per_second"] / base["hours_per_second"]
+    ratio = f"{ratio:7.1f}" if ratio >= 9.95 else f"{ratio:7.2f}"
     return (f"{name:<36} {r['device']:<5} {r['seconds'] * 1e3:9.1f} "
-            f"{r['hours_per_second']:9.3g} {r['vs_librosa_loop']:7.1f} {diff:>8}")
+            f"{r['hours_per_second']:9.3g} {ratio} {diff:>8}")
 
 
 def default_out() -> Path:
@@ -645,10 +678,10 @@ def main() -> None:
                         help="only print the table of an existing JSON file")
     args = parser.parse_args()
     if args.table:
-        print(table(json.loads(args.table.read_text())))
+        print(table(json.loads(args.table.read_text()), targets=True))
         return
     results = measure(args.clips, args.seconds, args.repeats, args.cuda_repeats)
-    print(table(results))
+    print(table(results, targets=True))
     out = args.out or default_out()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp")
