@@ -2,7 +2,9 @@
 
 Compares, on the same signals at 16 kHz:
 
-- librosa (phase vocoder: ``librosa.effects.pitch_shift`` / ``time_stretch``);
+- librosa (phase vocoder: ``librosa.effects.pitch_shift`` / ``time_stretch``), with its
+  default ``n_fft`` of 2048 (128 ms at 16 kHz) and with 512 and 256 (32 and 16 ms): the
+  vocoder smears a click over about its window, so the smear depends on ``n_fft``;
 - pedalboard's offline Rubber Band (``pedalboard.time_stretch``, which also pitch-shifts),
   with ``preserve_formants=False`` (what audiotut uses: the whole spectrum moves, as in
   librosa) and with pedalboard's default ``preserve_formants=True``;
@@ -23,18 +25,31 @@ Measured, each from the output samples:
 - speed: the best of 3 runs on 3 s of eSpeak speech; the last column is the chosen backend
   (pedalboard time_stretch, formants not preserved) over librosa.
 
-Run: ``.venv/bin/python benchmarks/pitch_time.py`` (one run, about a minute).
+Run: ``.venv/bin/python benchmarks/pitch_time.py`` (one run, about ten seconds; run it
+alone on an idle machine). It prints a table and writes
+``benchmarks/results/pitch_time.json``, labelled with the machine (CPU, cores, library
+versions, date), which chapter 7 reads; ``--table FILE`` prints a results file again.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
 import time
+from pathlib import Path
 
 import librosa
 import numpy as np
 import pedalboard
 
+from _machine import cpu_model  # benchmarks/_machine.py, beside this script
 from audiotut import synth
+
+OUT = Path(__file__).resolve().parent / "results" / "pitch_time.json"
 
 SR = 16000
 
@@ -96,11 +111,18 @@ def best_time(fn, repeats: int = 3) -> float:
     return min(times)
 
 
+def _vocoder(n_fft: int) -> dict:
+    """librosa's phase vocoder with an n_fft-sample window (hop n_fft / 4, its default)."""
+    return {
+        "pitch": lambda y, s: librosa.effects.pitch_shift(y, sr=SR, n_steps=s, n_fft=n_fft),
+        "time": lambda y, r: librosa.effects.time_stretch(y, rate=r, n_fft=n_fft),
+    }
+
+
 BACKENDS = {
-    "librosa": {
-        "pitch": lambda y, s: librosa.effects.pitch_shift(y, sr=SR, n_steps=s),
-        "time": lambda y, r: librosa.effects.time_stretch(y, rate=r),
-    },
+    "librosa": _vocoder(2048),
+    "librosa n_fft 512": _vocoder(512),
+    "librosa n_fft 256": _vocoder(256),
     "pedalboard time_stretch": {
         "pitch": lambda y, s: pedalboard.time_stretch(y[None], SR, pitch_shift_in_semitones=s,
                                                       preserve_formants=False)[0],
@@ -119,7 +141,24 @@ BACKENDS = {
 }
 
 
-def main() -> None:
+def machine() -> dict:
+    """CPU, cores, library versions and the date, for the label of the results."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {
+        "cpu": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "usable_cores": usable,
+        "os": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "librosa": librosa.__version__,
+        "pedalboard": pedalboard.__version__,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def measure() -> dict:
+    """Every measure of every backend: {"rows": {backend: {measure: value}}, "machine"}."""
     t = np.arange(2 * SR) / SR
     sine = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     harmonic = sum(a * np.sin(2 * np.pi * k * 220 * t) for k, a in [(1, 0.5), (2, 0.25),
@@ -158,14 +197,18 @@ def main() -> None:
             row["time x0.7 length error (samples)"] = (len(ts(sine, 0.7))
                                                        - round(len(sine) / 0.7))
             row["time x0.8 speed 3 s speech (ms)"] = 1000 * best_time(lambda: ts(speech, 0.8))
-        rows[name] = row
+        rows[name] = {key: float(value) for key, value in row.items()}
+    return {"sr": SR, "machine": machine(), "rows": rows}
 
+
+def table(results: dict) -> str:
+    """The results as a text table (one column per backend), labelled with the machine."""
+    rows, m = results["rows"], results["machine"]
     names = list(rows)
     metrics = list(rows[names[0]])
     header = f"{'measure':34s}" + "".join(f"{n:>25s}" for n in names) + f"{'pb/librosa':>12s}"
-    print(f"sr = {SR} Hz; pedalboard {pedalboard.__version__}, librosa {librosa.__version__}")
-    print(header)
-    print("-" * len(header))
+    lines = [f"sr = {results['sr']} Hz; {m['cpu']}, {m['usable_cores']} cores, {m['date']}; "
+             f"pedalboard {m['pedalboard']}, librosa {m['librosa']}", header, "-" * len(header)]
     for metric in metrics:
         line = f"{metric:34s}"
         for n in names:
@@ -174,7 +217,25 @@ def main() -> None:
         lib, pb = rows["librosa"][metric], rows["pedalboard time_stretch"][metric]
         if "speed" in metric:
             line += f"{pb / lib:12.2f}"
-        print(line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT, help="JSON file to write")
+    parser.add_argument("--table", type=Path, help="print this results file and exit")
+    args = parser.parse_args()
+    if args.table:
+        print(table(json.loads(args.table.read_text(encoding="utf-8"))))
+        return
+    results = measure()
+    print(table(results))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(args.out)
+    print(f"\nwrote {args.out}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -607,3 +607,63 @@ def test_torch_time_warp_matches_numpy():
     assert abs(shifts[0].mean() - shifts[1].mean()) < 5 * se
     assert shifts[1].std() == pytest.approx(shifts[0].std(), rel=0.1)
     assert shifts[1].min() < -4.9 and shifts[1].max() > 4.9 and shifts[1].max() < 5 + 1e-4
+
+
+# --------------------------------------------------------------------------- adaptive masking
+
+
+ADAPT_SIZE = aug.SpecAugmentPolicy(W=0, F=0, mF=0, T=10_000, p=1.0, mT=2, pS=0.1)
+ADAPT_BOTH = aug.SpecAugmentPolicy(W=0, F=0, mF=0, T=10_000, p=1.0, mT=20, pM=0.04, pS=0.04)
+
+
+def test_adaptive_time_masks_follow_the_length(record_property):
+    # Park et al. (2020): count min(mT, floor(pM tau)), width up to floor(pS tau)
+    assert ADAPT_BOTH.time_masks(151) == (6, 6) and ADAPT_BOTH.time_masks(1200) == (20, 48)
+    assert ADAPT_SIZE.time_masks(151) == (2, 15) and aug.POLICIES["LD"].time_masks(151) == (2, 100)
+    assert aug.POLICIES["SM"].time_masks(100) == (2, 20)          # the p bound, unchanged
+    rows, cols = _draws(_numpy_augment(ADAPT_BOTH), 500, shape=(4, 151))
+    assert _runs(cols).max() == 6 and cols.sum(axis=1).max() <= 36
+    # adaptive size: the share of frames masked is the same on 1.5 s and on 12 s;
+    # the fixed LD policy masks a far larger share of the short clip
+    share = {}
+    ld_time = dataclasses.replace(aug.POLICIES["LD"], mF=0)        # time masks only
+    for name, policy in (("adaptive", ADAPT_SIZE), ("LD", ld_time)):
+        for tau in (151, 1201):
+            _, cols = _draws(_numpy_augment(policy), 1000, shape=(2, tau))
+            share[name, tau] = float(cols.mean())
+    assert abs(share["adaptive", 151] - share["adaptive", 1201]) < 0.01
+    assert 0.085 < share["adaptive", 1201] < 0.105                   # about 2 x 0.1 / 2
+    assert share["LD", 151] > 4 * share["LD", 1201]
+    record_property("measured", "masked share of frames, tau 151 / 1201: adaptive pS=0.1 "
+                                f"{share['adaptive', 151]:.3f} / {share['adaptive', 1201]:.3f}, "
+                                f"LD {share['LD', 151]:.3f} / {share['LD', 1201]:.3f}")
+
+
+def test_adaptive_policy_in_torch_matches_the_counts():
+    import torch
+
+    module = aug.SpecAugment(ADAPT_BOTH, mask_value=SENTINEL, time_warp=False)
+    x = torch.from_numpy(np.random.default_rng(0).normal(size=(500, 4, 151)).astype(np.float32))
+    _, cols = _masked(module(x, generator=torch.Generator().manual_seed(0)).numpy())
+    assert _runs(cols).max() == 6 and cols.sum(axis=1).max() <= 36
+    assert "pM=0.04, pS=0.04" in repr(module)
+
+
+def test_policy_that_cannot_warp_warns():
+    import torch
+
+    S = np.random.default_rng(0).normal(size=(80, 151))
+    with pytest.warns(UserWarning, match=r"W=80 needs at least 2W = 160 frames.*tau=151"):
+        aug.spec_augment(S, policy="LD", rng=0)
+    with pytest.warns(UserWarning, match="tau=151"):
+        aug.SpecAugment("LD")(torch.from_numpy(S.astype(np.float32)))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aug.spec_augment(S, policy="LD", rng=0, time_warp=False)
+        aug.spec_augment(np.zeros((80, 160)), policy="LD", rng=0)
+        aug.spec_augment(S, policy=dataclasses.replace(aug.POLICIES["LD"], W=15), rng=0)
+    assert repr(aug.POLICIES["LD"]) == "SpecAugmentPolicy(W=80, F=27, mF=2, T=100, p=1.0, mT=2)"
+    for bad in ({"pM": 1.5}, {"pS": -0.1}, {"pS": True}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            aug.SpecAugmentPolicy(W=0, F=0, mF=0, T=10, p=1.0, mT=1, **bad)

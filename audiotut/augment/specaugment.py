@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import types
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,8 @@ __all__ = ["POLICIES", "spec_augment", "SpecAugment", "SpecAugmentPolicy"]
 
 @dataclasses.dataclass(frozen=True)
 class SpecAugmentPolicy:
-    """A SpecAugment policy: the six numbers of Park et al. (2019), Table 1.
+    """A SpecAugment policy: the six numbers of Park et al. (2019), Table 1,
+    and optionally the adaptive time masking of Park et al. (2020).
 
     Parameters
     ----------
@@ -46,15 +48,34 @@ class SpecAugmentPolicy:
     p : float
         Upper bound of a time mask as a fraction of the frames, in [0, 1].
     mT : int
-        Number of time masks.
+        Number of time masks; with ``pM`` the most time masks.
+    pM : float
+        Adaptive multiplicity, in [0, 1]: if above 0, a spectrogram of ``tau``
+        frames gets ``min(mT, floor(pM * tau))`` time masks, so that longer
+        clips get more masks. 0 (the default) keeps ``mT`` fixed.
+    pS : float
+        Adaptive size, in [0, 1]: if above 0, each time mask covers up to
+        ``min(T, floor(p * tau), floor(pS * tau))`` frames, a width
+        proportional to the length. 0 (the default) keeps ``T``.
 
     Raises
     ------
     ValueError
-        For a negative or non-whole count/width, or ``p`` outside [0, 1].
+        For a negative or non-whole count/width, or ``p``, ``pM`` or ``pS``
+        outside [0, 1].
 
     Notes
     -----
+    The 2019 policies were tuned on LibriSpeech utterances of about 12 s
+    (some 1,200 frames at a 10 ms hop). On a 1.5 s clip (151 frames) one
+    LD time mask can cover up to 100 frames, two thirds of it, and the warp
+    (``W=80``) has no room: see :func:`spec_augment`, which warns. Adaptive
+    masking (Park et al., "SpecAugment on Large Scale Datasets", ICASSP 2020,
+    arXiv:1912.05533) scales the number and the width of the time masks with
+    ``tau`` instead. With ``pS`` alone (``mT`` masks of up to ``pS * tau``
+    frames) the share of frames masked no longer depends on the length; with
+    ``pM`` too, longer clips also get more masks, up to ``mT``.
+
     Taught in :doc:`/book/07_augmentation`.
 
     Examples
@@ -64,6 +85,10 @@ class SpecAugmentPolicy:
     SpecAugmentPolicy(W=80, F=27, mF=2, T=100, p=1.0, mT=2)
     >>> SpecAugmentPolicy(W=0, F=10, mF=1, T=20, p=1.0, mT=1).F
     10
+    >>> adaptive = SpecAugmentPolicy(W=5, F=27, mF=2, T=1000, p=1.0, mT=20,
+    ...                              pM=0.04, pS=0.04)
+    >>> adaptive.time_masks(151), adaptive.time_masks(1200)   # (count, width)
+    ((6, 6), (20, 48))
     """
 
     W: int  # noqa: N815 - the paper's names
@@ -72,11 +97,35 @@ class SpecAugmentPolicy:
     T: int  # noqa: N815
     p: float
     mT: int  # noqa: N815
+    pM: float = 0.0  # noqa: N815
+    pS: float = 0.0  # noqa: N815
 
     def __post_init__(self) -> None:
         for name in ("W", "F", "mF", "T", "mT"):
             object.__setattr__(self, name, _whole(getattr(self, name), name))
         object.__setattr__(self, "p", _probability(self.p, "SpecAugmentPolicy"))
+        for name in ("pM", "pS"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(
+                    value, (int, float, np.integer, np.floating)) or not 0 <= value <= 1:
+                raise ValueError(f"SpecAugmentPolicy: {name}={value!r} must be a number in "
+                                 f"[0, 1] (a share of the frames; 0 turns it off)")
+            object.__setattr__(self, name, float(value))
+
+    def __repr__(self) -> str:
+        adaptive = "".join(f", {name}={getattr(self, name)}" for name in ("pM", "pS")
+                           if getattr(self, name))
+        return (f"SpecAugmentPolicy(W={self.W}, F={self.F}, mF={self.mF}, T={self.T}, "
+                f"p={self.p}, mT={self.mT}{adaptive})")
+
+    def time_masks(self, tau: int) -> tuple[int, int]:
+        """How many time masks, and at most how wide, on ``tau`` frames."""
+        tau = _whole(tau, "tau")
+        count = min(self.mT, math.floor(self.pM * tau)) if self.pM else self.mT
+        width = min(self.T, math.floor(self.p * tau))
+        if self.pS:
+            width = min(width, math.floor(self.pS * tau))
+        return count, width
 
 
 #: The paper's policies (Park et al., 2019, Table 1): LibriSpeech basic/double,
@@ -108,11 +157,19 @@ def _mask_value(mask_value: object) -> str | float:
 
 
 def _limits(policy: SpecAugmentPolicy, nu: int, tau: int, time_warp: bool) -> tuple:
-    """The widths actually used for a (nu, tau) spectrogram: masks and warp shrink to fit."""
+    """The widths actually used for a (nu, tau) spectrogram: masks and warp shrink to fit.
+    Returns (max_f, max_t, warp, number of time masks); warns where the warp cannot apply."""
     max_f = min(policy.F, nu)
-    max_t = min(policy.T, int(math.floor(policy.p * tau)))
+    n_time, max_t = policy.time_masks(tau)
     warp = min(policy.W, (tau - 2) // 2) if time_warp else 0
-    return max_f, max_t, max(warp, 0)
+    if time_warp and policy.W and tau < 2 * policy.W:
+        warnings.warn(
+            f"time warp W={policy.W} needs at least 2W = {2 * policy.W} frames, this "
+            f"spectrogram has tau={tau}: W shrinks to {max(warp, 0)} and the warp point is "
+            f"pinned to the middle. Use a policy with W below tau / 2 (e.g. "
+            f"dataclasses.replace(policy, W={max(tau // 10, 1)})) or time_warp=False",
+            UserWarning, stacklevel=3)
+    return max_f, max_t, max(warp, 0), n_time
 
 
 def _warp_source(centre, shift, tau: int, xp):
@@ -182,7 +239,10 @@ def spec_augment(S: np.ndarray, *, policy: str | SpecAugmentPolicy = "LD",
        first channel ``f0`` uniform on ``{0, ..., nu - f}``; the channels
        ``[f0, f0 + f)`` are set to the mask value.
     3. ``mT`` **time masks**: width ``t`` uniform on ``{0, ..., min(T, floor(p tau))}``,
-       first frame ``t0`` uniform on ``{0, ..., tau - t}``.
+       first frame ``t0`` uniform on ``{0, ..., tau - t}``. An adaptive policy
+       (``pM``, ``pS``: Park et al., 2020) uses ``min(mT, floor(pM tau))`` masks
+       of width up to ``min(T, floor(p tau), floor(pS tau))``
+       (:meth:`SpecAugmentPolicy.time_masks`).
 
     Parameters
     ----------
@@ -213,12 +273,21 @@ def spec_augment(S: np.ndarray, *, policy: str | SpecAugmentPolicy = "LD",
         For an unknown policy (the message lists them), or ``S`` that is not a
         real, finite, non-empty array of at least 2 dimensions.
 
+    Warns
+    -----
+    UserWarning
+        Where the policy's warp cannot apply: ``time_warp`` with ``tau < 2W``
+        (the paper's W = 80 needs 160 frames, 1.6 s at a 10 ms hop).
+
     Notes
     -----
     *Small spectrograms* never fail: mask widths shrink to at most ``nu``
     channels and ``floor(p · tau)`` frames, and ``W`` shrinks to
     ``(tau - 2) // 2`` so that ``w0`` has room on both sides (with fewer than 4
-    frames there is no warp).
+    frames there is no warp). Below ``tau = 2W`` that leaves ``w0`` one or two
+    possible frames in the middle and a squeeze of up to about
+    ``tau / 2 : 1``, so the function warns: choose a smaller ``W``, or an
+    adaptive policy for clips of mixed lengths.
 
     *Why piecewise-linear warping.* The paper warps with TensorFlow's
     ``sparse_image_warp``: one point on the centre line moves by ``w`` while
@@ -228,7 +297,8 @@ def spec_augment(S: np.ndarray, *, policy: str | SpecAugmentPolicy = "LD",
     line and the border, what it does along time is essentially a stretch of
     ``[0, w0]`` and a squeeze of ``[w0, tau]``; ESPnet's ``time_warp`` (and most
     reimplementations) take that piecewise-linear map directly, the same for
-    every channel. It costs one interpolation per frame, needs no spline
+    every channel, and the 2020 paper defines the warp as that linear map.
+    It costs one interpolation per frame, needs no spline
     solve, runs batched in NumPy and torch alike (see :class:`SpecAugment`),
     and the paper's own ablation found time warping the least important of
     the three parts; ``time_warp=False`` drops it. The warp resamples each
@@ -269,7 +339,7 @@ def spec_augment(S: np.ndarray, *, policy: str | SpecAugmentPolicy = "LD",
     dtype = S.dtype if S.dtype.kind == "f" else np.dtype(np.float32)
     flat = S.reshape(-1, nu, tau).astype(dtype, copy=True)
     batch = flat.shape[0]
-    max_f, max_t, warp = _limits(pol, nu, tau, time_warp)
+    max_f, max_t, warp, n_time = _limits(pol, nu, tau, time_warp)
     fill = flat.mean(axis=(1, 2), keepdims=True) if value == "mean" \
         else np.full((batch, 1, 1), value, dtype=dtype)
     if warp >= 1:
@@ -277,7 +347,7 @@ def spec_augment(S: np.ndarray, *, policy: str | SpecAugmentPolicy = "LD",
         shift = (2 * gen.random(batch) - 1) * warp
         flat = _warp_numpy(flat, centre, shift)
     freq_mask, _, _ = _band_masks_numpy(gen.random((batch, pol.mF, 2)), nu, max_f)
-    time_mask, _, _ = _band_masks_numpy(gen.random((batch, pol.mT, 2)), tau, max_t)
+    time_mask, _, _ = _band_masks_numpy(gen.random((batch, n_time, 2)), tau, max_t)
     masked = freq_mask[:, :, None] | time_mask[:, None, :]
     out = np.where(masked, fill.astype(dtype), flat)
     return out.reshape(shape)
@@ -311,6 +381,13 @@ _SPEC_AUGMENT_DOC = """SpecAugment as a ``torch.nn.Module``, masking on the inpu
     ValueError
         For an unknown policy or mask value; in ``forward``, for an ``x`` that
         is not a floating-point tensor of at least 2 dimensions.
+
+    Warns
+    -----
+    UserWarning
+        In ``forward``, like :func:`spec_augment`, where the warp cannot apply
+        (``tau < 2W``). Adaptive policies (``pM``, ``pS``) work here too: the
+        number and width of the time masks follow each batch's ``tau``.
 
     Notes
     -----
@@ -375,7 +452,7 @@ def _spec_augment_class() -> type:
             flat = x.reshape(-1, nu, tau)
             batch = flat.shape[0]
             pol = self.policy
-            max_f, max_t, warp = _limits(pol, nu, tau, self.time_warp)
+            max_f, max_t, warp, n_time = _limits(pol, nu, tau, self.time_warp)
             kw = {"generator": generator, "device": x.device, "dtype": torch.float32}
             if self.mask_value == "mean":
                 fill = flat.mean(dim=(1, 2), keepdim=True)
@@ -393,7 +470,7 @@ def _spec_augment_class() -> type:
                 b = torch.gather(flat, -1, index + 1)
                 flat = a + (b - a) * frac
             freq_mask = band_masks(torch.rand(batch, pol.mF, 2, **kw), nu, max_f)
-            time_mask = band_masks(torch.rand(batch, pol.mT, 2, **kw), tau, max_t)
+            time_mask = band_masks(torch.rand(batch, n_time, 2, **kw), tau, max_t)
             masked = freq_mask[:, :, None] | time_mask[:, None, :]
             return torch.where(masked, fill.to(flat.dtype), flat).reshape(shape)
 
