@@ -1377,14 +1377,6 @@ class FSDD(AudioFolder):
 _CACHE_FORMAT = 1
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class LogMelCache:
     """Log-mel spectrograms of a whole dataset, computed once and kept on disk in float16.
 
@@ -1478,7 +1470,7 @@ class LogMelCache:
         self.config = config
         self.labels = np.asarray(data.labels, dtype=np.int64)
         root = Path(folder) if folder is not None else cache_dir() / "features"
-        files = [{"name": p.name, "digest": _file_digest(p)} for p in data.files]
+        files = [{"name": p.name, "sha256": _sha256(p)} for p in data.files]
         described = {"format": _CACHE_FORMAT, "config": config.to_dict(), "sr": int(data.sr),
                      "length": self.length, "shard_size": self.shard_size, "files": files}
         blob = json.dumps(described, sort_keys=True).encode()
