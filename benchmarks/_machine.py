@@ -1,8 +1,10 @@
-"""What both benchmark scripts record about the machine they ran on."""
+"""What the benchmark scripts share: the machine they ran on, and how they write results."""
 
 from __future__ import annotations
 
+import json
 import platform
+import sys
 from pathlib import Path
 
 
@@ -15,3 +17,12 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def write_results(path: Path, results: dict) -> None:
+    """Write ``results`` as JSON to ``path``, all at once (a temporary file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(path)
+    print(f"\nwrote {path}", file=sys.stderr)

@@ -39,13 +39,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import logging
 import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -63,7 +61,7 @@ from pedalboard import (
 
 from audiotut import examples
 
-from _machine import cpu_model  # benchmarks/_machine.py, beside this script
+from _machine import cpu_model, write_results  # benchmarks/_machine.py, beside this script
 
 # pysox logs through the "sox" logger (level WARNING, set when it is imported); keep its
 # occasional advice off stderr. Nothing in this chain logs, so this changes no output.
@@ -317,11 +315,7 @@ def main() -> None:
     print(table(results))
     print()
     print(summary(results))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(args.out)
-    print(f"\nwrote {args.out}", file=sys.stderr)
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ import torch
 from audiotut import gpu
 from audiotut.features import FeatureConfig
 
-from _machine import cpu_model  # benchmarks/_machine.py, beside this script
+from _machine import cpu_model, write_results  # benchmarks/_machine.py, beside this script
 
 CONFIG = FeatureConfig(sr=16000, n_fft=512, hop_length=160, n_mels=64)
 CLIPS, SECONDS = 128, 4.0
@@ -683,11 +683,7 @@ def main() -> None:
     results = measure(args.clips, args.seconds, args.repeats, args.cuda_repeats)
     print(table(results, targets=True))
     out = args.out or default_out()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(out)
-    print(f"\nwrote {out}", file=sys.stderr)
+    write_results(out, results)
 
 
 if __name__ == "__main__":

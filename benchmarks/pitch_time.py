@@ -38,7 +38,6 @@ import datetime
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -46,7 +45,7 @@ import librosa
 import numpy as np
 import pedalboard
 
-from _machine import cpu_model  # benchmarks/_machine.py, beside this script
+from _machine import cpu_model, write_results  # benchmarks/_machine.py, beside this script
 from audiotut import synth
 
 OUT = Path(__file__).resolve().parent / "results" / "pitch_time.json"
@@ -231,11 +230,7 @@ def main() -> None:
         return
     results = measure()
     print(table(results))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(args.out)
-    print(f"\nwrote {args.out}", file=sys.stderr)
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -39,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from _machine import cpu_model  # benchmarks/_machine.py, beside this script
+from _machine import cpu_model, write_results  # benchmarks/_machine.py, beside this script
 
 from audiotut import synth
 from audiotut.features import FeatureConfig
@@ -267,11 +266,7 @@ def main() -> None:
         return
     results = measure(args.seconds)
     print(table(results))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    tmp.replace(args.out)
-    print(f"\nwrote {args.out}", file=sys.stderr)
+    write_results(args.out, results)
 
 
 if __name__ == "__main__":
