@@ -30,8 +30,11 @@ if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
 
 __all__ = [
     "FIGSIZE",
+    "HIDPI_SCALE",
+    "MAX_FIGURE_WIDTH",
     "audio",
     "confusion_matrix",
+    "hidpi_image",
     "log_mel",
     "audio_table",
     "spectrogram",
@@ -73,10 +76,102 @@ _STYLE = {
 }
 
 
+#: Pixels per CSS pixel of the figures a notebook stores (2: sharp on HiDPI screens).
+HIDPI_SCALE = 2
+#: The widest a stored figure is drawn for, in CSS pixels (labels may add a little): the
+#: book's text column is narrower, so a wider figure would only be scaled down (and
+#: cost more bytes).
+MAX_FIGURE_WIDTH = 720
+_JPEG_QUALITY = 75
+
+
+def hidpi_image(figure) -> tuple[str, str, dict]:
+    """A figure as an image sharp on HiDPI screens, as small as it can be.
+
+    The figure is drawn at twice the pixels it is shown at (at most
+    :data:`MAX_FIGURE_WIDTH` CSS pixels wide), and stored as whichever is smaller: a PNG
+    of 256 colours (a colormap has 256; the rest is text and lines, which it keeps
+    exact) or a JPEG at quality 75 (for dense, noisy spectrograms, which a palette PNG
+    compresses badly). Shown at the width in its metadata, which Jupyter, JupyterLab and
+    the rendered book honour, it is sharp on a phone or a retina laptop, and the
+    notebooks keep within their size budget.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure to render.
+
+    Returns
+    -------
+    (str, str, dict)
+        The MIME type (``"image/png"`` or ``"image/jpeg"``), the image base64-encoded,
+        and ``{"width": ...}``, the width to show it at in CSS pixels.
+
+    Notes
+    -----
+    :func:`use_style` makes this the notebook's figure format; taught in
+    :doc:`/book/01_sampling`.
+
+    Examples
+    --------
+    >>> import base64, io
+    >>> import matplotlib.pyplot as plt
+    >>> from PIL import Image
+    >>> from audiotut import display
+    >>> figure, ax = plt.subplots(figsize=(4, 2), dpi=100, layout="none")
+    >>> mime, data, metadata = display.hidpi_image(figure)
+    >>> image = Image.open(io.BytesIO(base64.b64decode(data)))
+    >>> mime, image.size[0] == 2 * metadata["width"]
+    ('image/png', True)
+    >>> plt.close(figure)
+    """
+    import base64
+    import io
+
+    from IPython.core.pylabtools import print_figure
+    from PIL import Image
+
+    width_inches = figure.get_size_inches()[0]
+    dpi = HIDPI_SCALE * min(figure.dpi, MAX_FIGURE_WIDTH / width_inches)
+    png = print_figure(figure, fmt="png", bbox_inches="tight", dpi=dpi)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = image.size
+    if width % HIDPI_SCALE:  # drop the last column of the white margin: shown at exactly 1/2
+        image = image.crop((0, 0, width - width % HIDPI_SCALE, height))
+    candidates = {}
+    buffer = io.BytesIO()
+    image.quantize(256, method=Image.Quantize.MEDIANCUT).save(buffer, format="png",
+                                                              optimize=True)
+    candidates["image/png"] = buffer.getvalue()
+    buffer = io.BytesIO()
+    image.save(buffer, format="jpeg", quality=_JPEG_QUALITY, optimize=True)
+    candidates["image/jpeg"] = buffer.getvalue()
+    mime = min(candidates, key=lambda kind: len(candidates[kind]))
+    data = base64.b64encode(candidates[mime]).decode("ascii")
+    return mime, data, {"width": image.size[0] // HIDPI_SCALE}
+
+
+def _formatter(kind: str):
+    """IPython's formatter for one image type: the figure if :func:`hidpi_image` chose
+    that type for it, else nothing (the other type's formatter then gives it)."""
+    def format_figure(figure):
+        if kind == "image/png":  # IPython asks for PNG before JPEG: render once, here
+            figure._audiotut_image = hidpi_image(figure)
+        chosen = getattr(figure, "_audiotut_image", None) or hidpi_image(figure)
+        if kind == "image/jpeg":
+            figure._audiotut_image = None
+        mime, data, metadata = chosen
+        return (data, metadata) if mime == kind else None
+
+    return format_figure
+
+
 def use_style() -> None:
     """Apply the book's figure style to matplotlib.
 
-    Every chapter calls this once, right after its imports.
+    Every chapter calls this once, right after its imports. In a notebook it also makes
+    figures sharp on HiDPI screens: each is stored at twice the pixels it is shown at
+    (:func:`hidpi_image`).
 
     Returns
     -------
@@ -98,6 +193,19 @@ def use_style() -> None:
     import matplotlib.pyplot as plt
 
     plt.rcParams.update(_STYLE)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the book's extras
+        return
+    shell = get_ipython()
+    if shell is not None:  # in a notebook (after pyplot set up the inline backend)
+        from matplotlib.figure import Figure
+
+        formatters = shell.display_formatter.formatters
+        for kind in ("image/png", "image/jpeg"):
+            formatters[kind].for_type(Figure, _formatter(kind))
+        for other in ("image/svg+xml", "application/pdf"):
+            formatters[other].pop(Figure, None)
 
 
 def audio(y: np.ndarray, *, sr: int, normalize: bool = False) -> Audio:
@@ -121,7 +229,8 @@ def audio(y: np.ndarray, *, sr: int, normalize: bool = False) -> Audio:
     Returns
     -------
     IPython.display.Audio
-        Displays as an HTML ``<audio>`` player holding the clip as 16-bit WAV.
+        Displays as an HTML ``<audio>`` player holding the clip as 16-bit FLAC
+        (lossless: the samples IPython would store as WAV, in about half the bytes).
 
     Raises
     ------
@@ -151,7 +260,18 @@ def audio(y: np.ndarray, *, sr: int, normalize: bool = False) -> Audio:
                          fix="Scale it down, or pass normalize=True to play it scaled to full scale")
     elif not np.any(y):
         raise ValueError("y is digital silence; normalize=True cannot scale it to full scale")
-    return Audio(data=np.asarray(y, dtype=np.float64), rate=sr, normalize=normalize)
+    player = Audio(data=np.asarray(y, dtype=np.float64), rate=sr, normalize=normalize)
+    # IPython writes 16-bit WAV; the same samples as FLAC take about half the bytes, so
+    # a chapter's players keep within its size budget (every browser plays FLAC)
+    import io
+
+    import soundfile as sf
+
+    samples, rate = sf.read(io.BytesIO(player.data), dtype="int16")
+    buffer = io.BytesIO()
+    sf.write(buffer, samples, rate, format="FLAC", subtype="PCM_16")
+    player.data, player.mimetype = buffer.getvalue(), "audio/flac"
+    return player
 
 
 def audio_table(

@@ -262,7 +262,9 @@ DESKTOP_FIT = """(limit) => {
     players: Array.from(document.querySelectorAll('.audiotut-players'))
       .filter(scrolls).map(describe),
     images: Array.from(document.querySelectorAll('.bd-article img'))
-      .filter(img => img.getBoundingClientRect().width > img.parentElement.clientWidth + 1)
+      // (a figure shown at its stored width is wrapped in a link, an inline box)
+      .filter(img => img.getBoundingClientRect().width
+              > (img.closest('div, figure, p') || img.parentElement).clientWidth + 1)
       .map(img => img.alt.slice(0, 50)),
   };
 }"""

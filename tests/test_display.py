@@ -49,9 +49,23 @@ def test_stereo_player_keeps_channel_order():
     assert np.max(np.abs(y[1])) == pytest.approx(0.125, abs=1e-3)
 
 
+def test_player_is_flac_holding_the_samples_ipython_would_store_as_wav():
+    from IPython.display import Audio
+
+    y = tone(440, sr=16000, amplitude=0.3) + 0.01 * np.random.default_rng(0).standard_normal(
+        16000).astype(np.float32)
+    player = display.audio(y, sr=16000)
+    wav = Audio(data=y.astype(np.float64), rate=16000, normalize=False).data
+    assert player.mimetype == "audio/flac" and player.data[:4] == b"fLaC"
+    flac, _ = sf.read(_io.BytesIO(player.data), dtype="int16")
+    reference, _ = sf.read(_io.BytesIO(wav), dtype="int16")
+    np.testing.assert_array_equal(flac, reference)          # lossless
+    assert len(player.data) < 0.8 * len(wav)
+
+
 def test_player_renders_an_audio_element():
     html = display.audio(tone(440, sr=8000), sr=8000)._repr_html_()
-    assert "<audio" in html and "data:audio/wav;base64," in html
+    assert "<audio" in html and "data:audio/flac;base64," in html
 
 
 @pytest.mark.parametrize(
@@ -144,6 +158,53 @@ def test_waveform_needs_one_axes_per_channel():
     _, ax = plt.subplots()
     with pytest.raises(ValueError, match="one per channel"):
         display.waveform(np.zeros((2, 100)), sr=100, ax=ax)
+
+
+def test_hidpi_image_is_twice_the_shown_width_and_the_smaller_format():
+    import base64
+
+    from PIL import Image
+
+    figure, (top, bottom) = plt.subplots(2, figsize=(6, 3), dpi=100, layout="none")
+    top.plot(tone(3.0, sr=1000))
+    mime, data, metadata = display.hidpi_image(figure)
+    image = Image.open(_io.BytesIO(base64.b64decode(data)))
+    assert image.size[0] == 2 * metadata["width"]
+    assert 1000 <= image.size[0] <= 1200          # 6 inches at 200 dpi, trimmed to the ink
+    assert mime == "image/png" and image.mode == "P" and len(image.getcolors()) <= 256
+    # dense noise compresses better as JPEG, and the choice follows
+    bottom.imshow(np.random.default_rng(0).random((200, 600)), aspect="auto")
+    mime, data, metadata = display.hidpi_image(figure)
+    plt.close(figure)
+    assert mime == "image/jpeg"
+    assert Image.open(_io.BytesIO(base64.b64decode(data))).size[0] == 2 * metadata["width"]
+
+
+def test_hidpi_image_caps_the_width_of_wide_figures():
+    figure, _ = plt.subplots(figsize=(12, 2), dpi=100, layout="none")
+    _, _, metadata = display.hidpi_image(figure)
+    plt.close(figure)
+    assert metadata["width"] <= 1.1 * display.MAX_FIGURE_WIDTH  # labels may stick out
+
+
+def test_use_style_makes_notebook_figures_hidpi():
+    """In IPython (a notebook's kernel), a figure displays as the 2x image with its width."""
+    from helpers import run_python
+
+    out = run_python(
+        "import matplotlib\nmatplotlib.use('agg')\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "import matplotlib.pyplot as plt\nfrom audiotut import display\n"
+        "display.use_style()\n"
+        "figure, ax = plt.subplots()\nax.plot([0, 1], [0, 1])\n"
+        "data, metadata = shell.display_formatter.format(figure)\n"
+        "import base64, io\nfrom PIL import Image\n"
+        "image = Image.open(io.BytesIO(base64.b64decode(data['image/png'])))\n"
+        "print(sorted(data), image.size[0], metadata['image/png']['width'])\n")
+    kinds, pixels, width = out.rsplit(" ", 2)
+    assert kinds == "['image/png', 'text/plain']" and int(pixels) == 2 * int(width)
+    assert 700 <= int(width) <= 1.1 * display.MAX_FIGURE_WIDTH  # 8 inches, capped
 
 
 def test_use_style_sets_the_book_style():

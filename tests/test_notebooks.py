@@ -141,6 +141,32 @@ def test_size_is_modest(notebook):
     assert megabytes < MAX_MEGABYTES, f"{path.name} is {megabytes:.1f} MB; shorten embedded audio"
 
 
+def test_figures_are_sharp_on_hidpi_screens(notebook):
+    """Every figure is stored at twice the resolution it is shown at (display.use_style
+    makes it so): a PNG or JPEG whose pixel width is twice its "width" metadata."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    path, nb = notebook
+    figures = 0
+    for index, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            kinds = [kind for kind in ("image/png", "image/jpeg") if kind in data]
+            if not kinds:
+                continue
+            figures += 1
+            assert len(kinds) == 1 and "image/svg+xml" not in data, (path.name, index)
+            image = Image.open(io.BytesIO(base64.b64decode(data[kinds[0]])))
+            width = output.get("metadata", {}).get(kinds[0], {}).get("width")
+            assert width, f"{path.name} cell {index}: a figure without its display width"
+            assert image.size[0] == 2 * width, (
+                f"{path.name} cell {index}: {image.size[0]} px shown at {width} px, not 2x")
+    assert figures or path.name.startswith("08"), f"{path.name}: no figures"
+
+
 # ----------------------------------------------------------------- the book's conventions
 # (book/conventions.md states them; these tests hold every chapter to them)
 
