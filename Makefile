@@ -1,7 +1,10 @@
 # audiotut: two commands set everything up on a fresh machine with Python 3.11+.
 #   make book   create .venv, install (no TensorFlow/Playwright), build _build/html
+#               (English) and _build/html/ko (the Korean edition, 한국어판)
 #   make test   the same set-up, then unit tests, doctests, nbval on every notebook,
 #               the book build with warnings as errors and the browser check
+#   make po     after changing a page's text: update the Korean catalogs
+#               (locales/ko/LC_MESSAGES/book/*.po), then translate what is new
 #   make lab        JupyterLab on book/, its notebooks on this venv's Python
 #   make notebooks  re-execute every chapter in place, top to bottom
 #                   (one chapter: make notebooks NOTEBOOKS=02_playback_recording.ipynb)
@@ -17,11 +20,11 @@ BOOK_STAMP := $(VENV)/.installed-book
 PIP_INSTALL := $(PY) -m pip install --quiet -c constraints.txt
 PYTEST_ARGS ?=
 
-.PHONY: all book test lab notebooks check-numerics clean help
+.PHONY: all book po test lab notebooks check-numerics clean help
 all: book
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,12p' Makefile
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "audiotut needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -42,7 +45,15 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 
 book: $(BOOK_STAMP)
 	$(VENV)/bin/jupyter-book build .
-	@echo "The book is at $(CURDIR)/_build/html/index.html"
+	$(PY) tools/i18n.py build
+	@echo "The book is at $(CURDIR)/_build/html/index.html (한국어: _build/html/ko/index.html)"
+
+# The Korean edition's catalogs, one per page, in step with the pages: new and changed
+# messages appear untranslated or fuzzy (the old translation as a hint); translate them
+# (any PO editor, e.g. Poedit, or a text editor), remove the fuzzy flags, then
+# `make book`. `$(PY) tools/i18n.py check` says what is left (tests/test_i18n.py runs it).
+po: $(BOOK_STAMP)
+	$(PY) tools/i18n.py po
 
 # One pytest run: unit tests and doctests (audiotut/), nbval in strict mode on every
 # chapter (book/), tests/test_book.py, which builds the book with warnings as errors

@@ -67,12 +67,25 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="session")
 def built_book() -> tuple[Path, subprocess.CompletedProcess]:
-    """Build the whole book from scratch, with warnings as errors, into _build/html."""
+    """Build the whole book from scratch, with warnings as errors, into _build/html, and
+    then the Korean edition into _build/html/ko (its result is ``korean_build``)."""
     executable = Path(sys.executable).parent / "jupyter-book"
     command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
                "build", "--all", "--warningiserror", "--keep-going", str(ROOT)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     return ROOT / "_build" / "html", result
+
+
+@pytest.fixture(scope="session")
+def korean_build(built_book) -> tuple[Path, subprocess.CompletedProcess]:
+    """The Korean edition, built after the English one as `make book` does."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from i18n_build import TARGET, build
+
+    html, english = built_book
+    if english.returncode != 0:
+        pytest.fail("the English edition did not build; see test_book_builds_without_warnings")
+    return TARGET, build(["--all", "--warningiserror", "--keep-going"], capture=True)
 
 
 @pytest.fixture(scope="session")

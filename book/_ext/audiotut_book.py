@@ -18,6 +18,7 @@ compares) stay as they are. tests/test_book.py checks each part in Chromium.
   as column headers; the page shows it as a row of labelled players that wraps on a
   narrow screen, and every ``<audio>`` gets its label as its accessible name
   (``aria-label``). A single player gets the name of what the cell plays.
+* The two editions: language links, Korean search and the rest are in audiotut_i18n.py.
 * API page: a private base class (``_FeatureModule``) is replaced, in "Bases:", by its
   nearest public bases.
 """
@@ -429,6 +430,7 @@ def public_bases(app, name, obj, options, bases: list) -> None:
 
 def setup(app):
     app.setup_extension("sphinx.ext.autodoc")  # its event is connected below
+    app.setup_extension("audiotut_i18n")       # the two editions (book/_ext/audiotut_i18n.py)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("doctree-read", describe_notebook_outputs)
     app.connect("autodoc-process-bases", public_bases)
