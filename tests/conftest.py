@@ -77,6 +77,18 @@ def built_book() -> tuple[Path, subprocess.CompletedProcess]:
 
 
 @pytest.fixture(scope="session")
+def browser(chromium, tmp_path_factory):
+    """Headless Chromium for the rendered pages of both editions (tests/test_book.py,
+    tests/test_i18n.py); the players are checked by playing them, without a click."""
+    from helpers import chromium_context
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with chromium_context(chromium, profile,
+                          extra_args=["--autoplay-policy=no-user-gesture-required"]) as context:
+        yield context
+
+
+@pytest.fixture(scope="session")
 def korean_build(built_book) -> tuple[Path, subprocess.CompletedProcess]:
     """The Korean edition, built after the English one as `make book` does."""
     sys.path.insert(0, str(ROOT / "tools"))

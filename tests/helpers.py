@@ -42,6 +42,43 @@ def chromium_context(chromium: Path, profile: Path, *, extra_args: Sequence[str]
             context.close()
 
 
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """A quiet local HTTP server on a folder (the built book); yields its address."""
+    import functools
+    import http.server
+    import threading
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def watched_tab(browser, problems: list[str]):
+    """A new tab whose console errors, page errors and failed requests go to ``problems``.
+
+    Playwright's 30 s default is too short for the long API page on a loaded 2-core CI
+    machine (a full-page screenshot of it once took longer); the timeout is a limit on
+    waiting, not an expectation of speed.
+    """
+    tab = browser.new_page()
+    tab.set_default_timeout(180_000)
+    tab.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+           if message.type == "error" else None)
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    return tab
+
+
 def run_python(code: str, *, env: dict | None = None, timeout: float = 120) -> str:
     """Run ``code`` in a fresh interpreter (this Python) and return its standard output;
     a non-zero exit fails the test with the child's standard error."""

@@ -6,15 +6,12 @@ code has a copy button."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from helpers import chromium_context, toc_pages
+from helpers import serve, toc_pages, watched_tab
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -60,26 +57,8 @@ def server(built_book):
     html, result = built_book
     if result.returncode != 0:
         pytest.fail("the book did not build; see test_book_builds_without_warnings")
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    handler = functools.partial(QuietHandler, directory=str(html))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium, tmp_path_factory):
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    # the players are checked by playing them, without a click
-    with chromium_context(chromium, profile,
-                          extra_args=["--autoplay-policy=no-user-gesture-required"]) as context:
-        yield context
+    with serve(html) as address:
+        yield address
 
 
 WAIT_FOR_AUDIO = """
@@ -109,15 +88,7 @@ async () => Promise.all(Array.from(document.images).map(async image => {
 @pytest.mark.parametrize("page", toc_pages())
 def test_page_works_in_chromium(browser, server, page):
     problems: list[str] = []
-    tab = browser.new_page()
-    # Playwright's 30 s default is too short for the long API page on a loaded 2-core
-    # CI machine (a full-page screenshot of it once took longer); these are limits on
-    # waiting, not expectations of speed.
-    tab.set_default_timeout(180_000)
-    tab.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-           if message.type == "error" else None)
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    tab.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    tab = watched_tab(browser, problems)
     response = tab.goto(f"{server}/{page}.html", wait_until="load")
     assert response is not None and response.ok, f"{page}.html: HTTP {response and response.status}"
 

@@ -5,18 +5,15 @@ language links). tools/i18n.py holds the checks; these tests run them."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
 import shutil
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from helpers import chromium_context, toc_pages
+from helpers import serve, toc_pages, watched_tab
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -230,25 +227,8 @@ def server(korean_build):
     if result.returncode != 0:
         pytest.fail("the Korean edition did not build; see "
                     "test_korean_edition_builds_without_warnings")
-
-    class QuietHandler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    handler = functools.partial(QuietHandler, directory=str(html.parent))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium, tmp_path_factory):
-    profile = tmp_path_factory.mktemp("chromium-profile-ko")
-    with chromium_context(chromium, profile,
-                          extra_args=["--autoplay-policy=no-user-gesture-required"]) as context:
-        yield context
+    with serve(html.parent) as address:   # both editions: _build/html
+        yield address
 
 
 KOREAN_PAGE = """async () => {
@@ -294,12 +274,7 @@ def test_korean_page_works_in_chromium(browser, server, page, record_property):
     errors, nothing scrolls sideways on a phone, and the English link lands on the same
     page in the English edition (and its 한국어 link back here)."""
     problems: list[str] = []
-    tab = browser.new_page()
-    tab.set_default_timeout(180_000)
-    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-           if m.type == "error" else None)
-    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    tab.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    tab = watched_tab(browser, problems)
     try:
         response = tab.goto(f"{server}/ko/{page}.html", wait_until="load")
         assert response is not None and response.ok
