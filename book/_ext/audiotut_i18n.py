@@ -33,7 +33,6 @@ import json
 import re
 from pathlib import Path
 
-from docutils import nodes
 from sphinx import addnodes
 from sphinx.search import SearchLanguage
 from sphinx.search.en import js_porter_stemmer
