@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -65,39 +66,103 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+# ------------------------------------------------------------ the book's builds
+# The English and Korean editions and the catalogs' templates are built in a background
+# thread (at a lower priority) while the other tests run, and the tests of the rendered
+# book run last: on a 2-core CI machine the builds then cost almost no time of their own.
+
+BOOK_MODULES = {"test_book.py", "test_i18n.py", "test_lab.py"}
+BUILD_FIXTURES = {"built_book", "korean_build", "i18n_templates"}
+NICE = 10
+
+
+class _Builds(threading.Thread):
+    def __init__(self) -> None:
+        super().__init__(name="book builds", daemon=True)
+        self.english = self.korean = self.templates = self.error = None
+
+    def run(self) -> None:
+        try:
+            sys.path.insert(0, str(ROOT / "tools"))
+            import i18n
+            from i18n_build import build
+
+            executable = Path(sys.executable).parent / "jupyter-book"
+            command = [str(executable) if executable.exists()
+                       else shutil.which("jupyter-book") or "jupyter-book",
+                       "build", "--all", "--warningiserror", "--keep-going", str(ROOT)]
+            self.english = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                                          timeout=900, preexec_fn=lambda: os.nice(NICE))
+            if self.english.returncode == 0:
+                self.korean = build(["--all", "--warningiserror", "--keep-going"],
+                                    capture=True, nice=NICE)
+            self.templates = i18n.extract(ROOT / "_build" / "gettext-tests", nice=NICE)
+        except BaseException as error:  # reported by the fixture that needs the result
+            self.error = error
+
+
+_BUILDS: list[_Builds] = []
+
+
+def _builds() -> _Builds:
+    if not _BUILDS:
+        _BUILDS.append(_Builds())
+        _BUILDS[0].start()
+    _BUILDS[0].join(timeout=1800)
+    return _BUILDS[0]
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    items.sort(key=lambda item: item.path.name in BOOK_MODULES)  # a stable sort: last
+
+
+def pytest_collection_finish(session) -> None:
+    if any(BUILD_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
+        _BUILDS.append(_Builds())
+        _BUILDS[0].start()
+
+
 @pytest.fixture(scope="session")
 def built_book() -> tuple[Path, subprocess.CompletedProcess]:
-    """Build the whole book from scratch, with warnings as errors, into _build/html, and
-    then the Korean edition into _build/html/ko (its result is ``korean_build``)."""
-    executable = Path(sys.executable).parent / "jupyter-book"
-    command = [str(executable) if executable.exists() else shutil.which("jupyter-book") or "jupyter-book",
-               "build", "--all", "--warningiserror", "--keep-going", str(ROOT)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    return ROOT / "_build" / "html", result
+    """The whole book built from scratch, with warnings as errors, into _build/html."""
+    builds = _builds()
+    if builds.english is None:
+        pytest.fail(f"the book was not built: {builds.error!r}")
+    return ROOT / "_build" / "html", builds.english
 
 
 @pytest.fixture(scope="session")
+def korean_build(built_book) -> tuple[Path, subprocess.CompletedProcess]:
+    """The Korean edition, built after the English one as `make book` does, into
+    _build/html/ko."""
+    html, english = built_book
+    builds = _builds()
+    if english.returncode != 0 or builds.korean is None:
+        pytest.fail("the English edition did not build; see test_book_builds_without_warnings")
+    return html / "ko", builds.korean
+
+
+@pytest.fixture(scope="session")
+def i18n_templates() -> Path:
+    """The English messages of every page (.pot files), as `make po` extracts them."""
+    builds = _builds()
+    if builds.templates is None:
+        pytest.fail(f"extracting the messages failed: {builds.error}")
+    return builds.templates
+
+
+@pytest.fixture(scope="module")
 def browser(chromium, tmp_path_factory):
     """Headless Chromium for the rendered pages of both editions (tests/test_book.py,
-    tests/test_i18n.py); the players are checked by playing them, without a click."""
+    tests/test_i18n.py); the players are checked by playing them, without a click.
+    One per module: Playwright's synchronous API allows one running instance, and
+    tests/test_lab.py starts its own."""
     from helpers import chromium_context
 
     profile = tmp_path_factory.mktemp("chromium-profile")
     with chromium_context(chromium, profile,
                           extra_args=["--autoplay-policy=no-user-gesture-required"]) as context:
         yield context
-
-
-@pytest.fixture(scope="session")
-def korean_build(built_book) -> tuple[Path, subprocess.CompletedProcess]:
-    """The Korean edition, built after the English one as `make book` does."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from i18n_build import TARGET, build
-
-    html, english = built_book
-    if english.returncode != 0:
-        pytest.fail("the English edition did not build; see test_book_builds_without_warnings")
-    return TARGET, build(["--all", "--warningiserror", "--keep-going"], capture=True)
 
 
 @pytest.fixture(scope="session")

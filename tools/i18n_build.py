@@ -11,6 +11,7 @@ download notebooks in Korean).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -46,16 +47,19 @@ def config() -> Path:
     return path
 
 
-def build(extra: list[str] | None = None, *, capture: bool = False) -> subprocess.CompletedProcess:
+def build(extra: list[str] | None = None, *, capture: bool = False,
+          nice: int = 0) -> subprocess.CompletedProcess:
     """Build the Korean edition; ``extra`` goes to jupyter-book (``--warningiserror``,
-    ``--all``, ...), ``capture`` keeps its output in the result instead of printing it.
+    ``--all``, ...), ``capture`` keeps its output in the result instead of printing it,
+    ``nice`` lowers its priority (the tests build beside others).
 
     The pages are copied to _build/html/ko only when the build succeeded.
     """
     path = config()
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
                "--config", str(path), "--path-output", str(WORK), *(extra or [])]
-    result = subprocess.run(command, cwd=ROOT, capture_output=capture, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=capture, text=True,
+                            preexec_fn=(lambda: os.nice(nice)) if nice else None)
     if result.returncode == 0:
         if TARGET.exists():
             shutil.rmtree(TARGET)
