@@ -193,10 +193,8 @@ def use_style() -> None:
     import matplotlib.pyplot as plt
 
     plt.rcParams.update(_STYLE)
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with the book's extras
-        return
+    from IPython import get_ipython
+
     shell = get_ipython()
     if shell is not None:  # in a notebook (after pyplot set up the inline backend)
         from matplotlib.figure import Figure

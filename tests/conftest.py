@@ -8,7 +8,6 @@ recordings, Chromium) skips with a reason that says how to get it. Under
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -85,17 +84,12 @@ class _Builds(threading.Thread):
         try:
             sys.path.insert(0, str(ROOT / "tools"))
             import i18n
-            from i18n_build import build
+            from i18n_build import build, jupyter_book
 
-            executable = Path(sys.executable).parent / "jupyter-book"
-            command = [str(executable) if executable.exists()
-                       else shutil.which("jupyter-book") or "jupyter-book",
-                       "build", "--all", "--warningiserror", "--keep-going", str(ROOT)]
-            self.english = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                                          timeout=900, preexec_fn=lambda: os.nice(NICE))
+            strict = ["--all", "--warningiserror", "--keep-going"]
+            self.english = jupyter_book("build", *strict, str(ROOT), capture=True, nice=NICE)
             if self.english.returncode == 0:
-                self.korean = build(["--all", "--warningiserror", "--keep-going"],
-                                    capture=True, nice=NICE)
+                self.korean = build(strict, capture=True, nice=NICE)
             self.templates = i18n.extract(ROOT / "_build" / "gettext-tests", nice=NICE)
         except BaseException as error:  # reported by the fixture that needs the result
             self.error = error
@@ -104,12 +98,17 @@ class _Builds(threading.Thread):
 _BUILDS: list[_Builds] = []
 
 
-def _builds() -> _Builds:
+def _start() -> _Builds:
     if not _BUILDS:
         _BUILDS.append(_Builds())
         _BUILDS[0].start()
-    _BUILDS[0].join(timeout=1800)
     return _BUILDS[0]
+
+
+def _builds() -> _Builds:
+    builds = _start()
+    builds.join(timeout=1800)
+    return builds
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
@@ -118,8 +117,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
 
 def pytest_collection_finish(session) -> None:
     if any(BUILD_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
-        _BUILDS.append(_Builds())
-        _BUILDS[0].start()
+        _start()
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,22 @@ def chromium_context(chromium: Path, profile: Path, *, extra_args: Sequence[str]
             context.close()
 
 
+#: Wait for every player of a page to load (or fail, or 20 s); its state, player by player.
+WAIT_FOR_AUDIO = """
+async () => Promise.all(Array.from(document.querySelectorAll('audio')).map(audio =>
+  new Promise(resolve => {
+    const report = () => resolve({readyState: audio.readyState, duration: audio.duration,
+                                  error: audio.error ? audio.error.code : null});
+    if (audio.readyState >= 4) { report(); return; }
+    audio.addEventListener('canplaythrough', report, {once: true});
+    audio.addEventListener('error', report, {once: true});
+    setTimeout(report, 20000);
+    audio.preload = 'auto';
+    audio.load();
+  })))
+"""
+
+
 @contextmanager
 def serve(directory: Path) -> Iterator[str]:
     """A quiet local HTTP server on a folder (the built book); yields its address."""
@@ -86,6 +102,22 @@ def run_python(code: str, *, env: dict | None = None, timeout: float = 120) -> s
                             text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def expected_media(page: str) -> tuple[int, int]:
+    """(figures, players) stored in a notebook's outputs; a page without a notebook has none."""
+    import json
+
+    notebook = ROOT / f"{page}.ipynb"
+    if not notebook.exists():
+        return 0, 0
+    figures = players = 0
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            figures += "image/png" in data or "image/jpeg" in data
+            players += "".join(data.get("text/html", "")).count("<audio")
+    return figures, players
 
 
 def toc_pages() -> list[str]:

@@ -6,29 +6,14 @@ code has a copy button."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from helpers import serve, toc_pages, watched_tab
+from helpers import WAIT_FOR_AUDIO, expected_media, serve, toc_pages, watched_tab
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
-
-
-def _expected_media(page: str) -> tuple[int, int]:
-    """(figures, players) stored in a notebook's outputs; a page without a notebook has none."""
-    notebook = ROOT / f"{page}.ipynb"
-    if not notebook.exists():
-        return 0, 0
-    figures = players = 0
-    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            figures += "image/png" in data or "image/jpeg" in data
-            players += "".join(data.get("text/html", "")).count("<audio")
-    return figures, players
 
 
 def test_book_builds_without_warnings(built_book):
@@ -61,20 +46,6 @@ def server(built_book):
         yield address
 
 
-WAIT_FOR_AUDIO = """
-async () => Promise.all(Array.from(document.querySelectorAll('audio')).map(audio =>
-  new Promise(resolve => {
-    const report = () => resolve({readyState: audio.readyState, duration: audio.duration,
-                                  error: audio.error ? audio.error.code : null});
-    if (audio.readyState >= 4) { report(); return; }
-    audio.addEventListener('canplaythrough', report, {once: true});
-    audio.addEventListener('error', report, {once: true});
-    setTimeout(report, 20000);
-    audio.preload = 'auto';
-    audio.load();
-  })))
-"""
-
 WAIT_FOR_IMAGES = """
 async () => Promise.all(Array.from(document.images).map(async image => {
   try { await image.decode(); } catch (error) {}
@@ -99,7 +70,7 @@ def test_page_works_in_chromium(browser, server, page):
     tab.screenshot(path=str(ARTIFACTS / f"{Path(page).name}.png"), full_page=True)
     tab.close()
 
-    figures, players = _expected_media(page)
+    figures, players = expected_media(page)
     assert len(audio) == players, f"{page}: {len(audio)} <audio> elements, notebook has {players}"
     for index, state in enumerate(audio):
         assert state["readyState"] == 4 and state["duration"] > 0, f"{page}: audio {index}: {state}"
@@ -317,7 +288,7 @@ def test_figures_have_alt_text_and_players_have_names(browser, server, page, rec
           return figure ? figure.querySelector('figcaption').textContent.trim() : null; })""")
     finally:
         tab.close()
-    figures, expected_players = _expected_media(page)
+    figures, expected_players = expected_media(page)
     assert sum(image["output"] for image in images) == figures
     for image in images:
         alt = (image["alt"] or "").strip()

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from helpers import serve, toc_pages, watched_tab
+from helpers import WAIT_FOR_AUDIO, expected_media, serve, toc_pages, watched_tab
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -232,23 +232,11 @@ def server(korean_build):
 
 
 KOREAN_PAGE = """async () => {
-  const players = await Promise.all(Array.from(document.querySelectorAll('audio')).map(a =>
-    new Promise(resolve => {
-      const report = () => resolve(a.readyState === 4 && a.duration > 0);
-      if (a.readyState >= 4) { report(); return; }
-      a.addEventListener('canplaythrough', report, {once: true});
-      a.addEventListener('error', report, {once: true});
-      setTimeout(report, 20000);
-      a.preload = 'auto'; a.load();
-    })));
   if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
   return {
     lang: document.documentElement.lang,
-    players: players,
     math: document.querySelectorAll('.math').length,
     rendered: document.querySelectorAll('mjx-container').length,
-    link: (document.querySelector('a.audiotut-language-link') || {}).href || null,
-    width: document.documentElement.scrollWidth,
   };
 }"""
 
@@ -278,6 +266,7 @@ def test_korean_page_works_in_chromium(browser, server, page, record_property):
     try:
         response = tab.goto(f"{server}/ko/{page}.html", wait_until="load")
         assert response is not None and response.ok
+        players = tab.evaluate(WAIT_FOR_AUDIO)
         found = tab.evaluate(KOREAN_PAGE)
         used, cjk, syllables = _fonts(tab, "article h1")
         tab.set_viewport_size({"width": 390, "height": 844})
@@ -288,17 +277,14 @@ def test_korean_page_works_in_chromium(browser, server, page, record_property):
         back = tab.evaluate("() => document.querySelector('a.audiotut-language-link').href")
     finally:
         tab.close()
-    record_property("measured", f"ko/{page}: title drawn with {used}; {len(found['players'])} "
+    record_property("measured", f"ko/{page}: title drawn with {used}; {len(players)} "
                     f"players, {found['rendered']} equations")
     assert found["lang"] == "ko"
     if page != "book/api":   # the API reference stays English (its title too)
         assert syllables > 0 and cjk >= syllables, f"ko/{page}: Hangul drawn with {used}"
-    assert all(found["players"]), f"ko/{page}: a player did not load"
-    if (ROOT / f"{page}.ipynb").exists():
-        figures = json.loads((ROOT / f"{page}.ipynb").read_text(encoding="utf-8"))
-        players = sum("".join(o.get("data", {}).get("text/html", "")).count("<audio")
-                      for cell in figures["cells"] for o in cell.get("outputs", []))
-        assert len(found["players"]) == players
+    assert all(p["readyState"] == 4 and p["duration"] > 0 for p in players), (
+        f"ko/{page}: a player did not load: {players}")
+    assert len(players) == expected_media(page)[1]
     assert found["rendered"] >= found["math"] > 0 or found["math"] == 0, found
     assert phone <= 391, f"ko/{page} is {phone} px wide on a 390 px phone"
     assert english == f"{server}/{page}.html", english

@@ -84,12 +84,11 @@ def extract(output: Path = GETTEXT, *, nice: int = 0) -> Path:
     """Run Sphinx's gettext builder (through jupyter-book, so the configuration is the
     book's) and return the folder of the .pot files, one per page; ``nice`` lowers its
     priority (the tests run it beside others)."""
+    from i18n_build import jupyter_book  # tools/i18n_build.py
+
     build = output.parent / (output.name + "-build")
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
-               "--builder", "custom", "--custom-builder", "gettext",
-               "--path-output", str(build)]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                            preexec_fn=(lambda: os.nice(nice)) if nice else None)
+    result = jupyter_book("build", str(ROOT), "--builder", "custom", "--custom-builder",
+                          "gettext", "--path-output", str(build), capture=True, nice=nice)
     if result.returncode != 0:
         raise SystemExit(f"extracting the messages failed:\n{result.stdout[-3000:]}"
                          f"\n{result.stderr[-3000:]}")

@@ -47,6 +47,17 @@ def config() -> Path:
     return path
 
 
+def jupyter_book(*args: str, capture: bool = False, nice: int = 0) -> subprocess.CompletedProcess:
+    """Run this environment's ``jupyter-book`` on the book (``args`` after the command);
+    ``capture`` keeps its output in the result, ``nice`` lowers its priority (the tests
+    build beside other tests)."""
+    executable = Path(sys.executable).parent / "jupyter-book"
+    command = [str(executable) if executable.exists()
+               else shutil.which("jupyter-book") or "jupyter-book", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=capture, text=True,
+                          preexec_fn=(lambda: os.nice(nice)) if nice else None)
+
+
 def build(extra: list[str] | None = None, *, capture: bool = False,
           nice: int = 0) -> subprocess.CompletedProcess:
     """Build the Korean edition; ``extra`` goes to jupyter-book (``--warningiserror``,
@@ -55,11 +66,9 @@ def build(extra: list[str] | None = None, *, capture: bool = False,
 
     The pages are copied to _build/html/ko only when the build succeeded.
     """
-    path = config()
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
-               "--config", str(path), "--path-output", str(WORK), *(extra or [])]
-    result = subprocess.run(command, cwd=ROOT, capture_output=capture, text=True,
-                            preexec_fn=(lambda: os.nice(nice)) if nice else None)
+    result = jupyter_book("build", str(ROOT), "--config", str(config()),
+                          "--path-output", str(WORK), *(extra or []), capture=capture,
+                          nice=nice)
     if result.returncode == 0:
         if TARGET.exists():
             shutil.rmtree(TARGET)

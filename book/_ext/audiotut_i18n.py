@@ -174,9 +174,6 @@ def search_box_text(app, config) -> None:
 
 # --------------------------------------------------------------------- Korean notebooks
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:-]+)\}(?P<rest>.*)$")
-
-
 def _translate_markdown(text: str, translate) -> str:
     """Markdown with each translatable block replaced by its translation (the blocks
     Sphinx extracts as messages: paragraphs, headings, list items, table cells, and the
@@ -233,8 +230,6 @@ def translate_notebook(notebook: dict, translate) -> dict:
             source = "".join(cell["source"])
             translated = _translate_markdown(source, translate)
             cell["source"] = translated.splitlines(keepends=True)
-    result.setdefault("metadata", {})["language_info"] = \
-        notebook.get("metadata", {}).get("language_info", {"name": "python"})
     return result
 
 
