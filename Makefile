@@ -17,8 +17,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BOOK_STAMP := $(VENV)/.installed-book
 # torch pinned to the CPU build the book is tested with (audiotut itself asks for a range)
-PIP_INSTALL := $(PY) -m pip install --quiet -c constraints.txt
+PIP_INSTALL := $(PY) -m pip install --quiet --no-compile -c constraints.txt
 PYTEST_ARGS ?=
+# test workers (pytest-xdist): the CI machine has 2 cores; 0 runs the tests in one process
+PYTEST_JOBS ?= 2
 
 .PHONY: all book po test lab notebooks check-numerics clean help
 all: book
@@ -58,9 +60,10 @@ po: $(BOOK_STAMP)
 # One pytest run: unit tests and doctests (audiotut/), nbval in strict mode on every
 # chapter (book/), tests/test_book.py, which builds the book with warnings as errors
 # and opens every page in headless Chromium, and tests/test_lab.py, which runs
-# chapter 1's first cells in JupyterLab through the browser.
+# chapter 1's first cells in JupyterLab through the browser. In PYTEST_JOBS processes
+# (pytest-xdist), each taking whole files: one chapter runs in one kernel.
 test: $(STAMP)
-	$(PY) -m pytest --doctest-modules --nbval --nbval-current-env \
+	$(PY) -m pytest -n $(PYTEST_JOBS) --doctest-modules --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg audiotut tests book $(PYTEST_ARGS)
 
 # JupyterLab from the venv on book/ (with jupyterlab-myst, so the chapters' MyST roles

@@ -5,6 +5,8 @@ container) this starts the JACK loopback server of ``tests/virtual_audio.py``
 before anything is collected, so the doctests, the unit tests and the notebooks
 that nbval runs (whose kernels inherit the environment) all play on the same
 device, ``loopback``; it is stopped by its process id when the session ends.
+Under pytest-xdist (``make test`` runs two workers) each worker starts a server of
+its own, under its own name, and its tests and kernels play on that one.
 
 Without ``jackd`` nothing starts, and the tests that need the device skip with a
 reason (a failure under ``AUDIOTUT_STRICT=1``). Set ``AUDIOTUT_VIRTUAL_AUDIO=0``
@@ -52,13 +54,42 @@ def _stop_kernel_gracefully() -> None:
     RunningKernel.stop = stop
 
 
+def _controller(config) -> bool:
+    """Whether this process hands the tests out to pytest-xdist workers (``-n 2``)."""
+    return (not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
+            and bool(getattr(config.option, "tx", None)))
+
+
+#: The thread pools of OpenMP (torch), OpenBLAS and MKL (NumPy, SciPy), and how their
+#: idle threads wait.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+def _one_thread_per_worker() -> None:
+    """Before pytest-xdist starts its workers (they and their kernels inherit this): one
+    compute thread each, so two workers share two cores without waiting on each other.
+    The printed outputs do not depend on it (``make check-numerics`` runs every chapter
+    on one thread). A chapter that asks for two torch threads still gets them, and
+    tests/conftest.py keeps such chapters from running at the same time. Variables the
+    caller set are kept."""
+    for name, value in ONE_THREAD.items():
+        os.environ.setdefault(name, value)
+
+
 def pytest_configure(config) -> None:
     _stop_kernel_gracefully()
     config.audiotut_audio, config.audiotut_audio_reason = None, ""
     if os.environ.get("AUDIOTUT_VIRTUAL_AUDIO") == "0":
         config.audiotut_audio_reason = "AUDIOTUT_VIRTUAL_AUDIO=0: using the machine's own devices"
         return
-    config.audiotut_audio, config.audiotut_audio_reason = virtual_audio.start()
+    if _controller(config):     # it runs no test: each worker starts a server of its own
+        config.audiotut_audio_reason = "one server per test worker"
+        _one_thread_per_worker()
+        return
+    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
+    config.audiotut_audio, config.audiotut_audio_reason = virtual_audio.start(
+        first=int(worker.removeprefix("gw") or 0))
 
 
 def pytest_unconfigure(config) -> None:
@@ -68,6 +99,9 @@ def pytest_unconfigure(config) -> None:
 
 def pytest_report_header(config) -> str:
     server = getattr(config, "audiotut_audio", None)
+    if server is None and _controller(config):
+        return ("virtual sound card: a JACK dummy server per test worker, "
+                f"named from {virtual_audio.NAMES[0]!r} on")
     if server is None:
         return f"virtual sound card: none ({getattr(config, 'audiotut_audio_reason', '')})"
     return (f"virtual sound card: JACK dummy server {virtual_audio.SERVER!r} "

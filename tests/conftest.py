@@ -7,10 +7,14 @@ recordings, Chromium) skips with a reason that says how to get it. Under
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -67,17 +71,22 @@ def chromium() -> Path:
 
 # ------------------------------------------------------------ the book's builds
 # The English and Korean editions and the catalogs' templates are built in a background
-# thread (at a lower priority) while the other tests run, and the tests of the rendered
-# book run last: on a 2-core CI machine the builds then cost almost no time of their own.
+# thread while the other tests run, and the tests of the rendered book run last, so the
+# builds cost almost no time of their own. Run serially, the thread runs in the pytest
+# process, at a lower priority. Under pytest-xdist (`make test` runs two workers) it runs
+# in the controller, which runs no test itself, and writes what it built to a report
+# file that the workers' fixtures wait for (its path reaches them in `workerinput`).
 
 BOOK_MODULES = {"test_book.py", "test_i18n.py", "test_lab.py"}
 BUILD_FIXTURES = {"built_book", "korean_build", "i18n_templates"}
 NICE = 10
+REPORT_KEY = "audiotut_builds"
 
 
 class _Builds(threading.Thread):
-    def __init__(self) -> None:
+    def __init__(self, report: Path | None = None, nice: int = NICE) -> None:
         super().__init__(name="book builds", daemon=True)
+        self.report, self.nice = report, nice
         self.english = self.korean = self.templates = self.error = None
 
     def run(self) -> None:
@@ -87,63 +96,186 @@ class _Builds(threading.Thread):
             from i18n_build import build, jupyter_book
 
             strict = ["--all", "--warningiserror", "--keep-going"]
-            self.english = jupyter_book("build", *strict, str(ROOT), capture=True, nice=NICE)
+            self.english = jupyter_book("build", *strict, str(ROOT), capture=True,
+                                        nice=self.nice)
             if self.english.returncode == 0:
-                self.korean = build(strict, capture=True, nice=NICE)
-            self.templates = i18n.extract(ROOT / "_build" / "gettext-tests", nice=NICE)
+                self.korean = build(strict, capture=True, nice=self.nice)
+            self.templates = i18n.extract(ROOT / "_build" / "gettext-tests", nice=self.nice)
         except BaseException as error:  # reported by the fixture that needs the result
-            self.error = error
+            self.error = repr(error)
+        finally:
+            if self.report is not None:
+                self._write_report()
+
+    def _write_report(self) -> None:
+        def run(result):
+            return None if result is None else {
+                "args": result.args, "returncode": result.returncode,
+                "stdout": result.stdout, "stderr": result.stderr}
+
+        partial = self.report.with_suffix(".partial")
+        partial.write_text(json.dumps({
+            "english": run(self.english), "korean": run(self.korean),
+            "templates": None if self.templates is None else str(self.templates),
+            "error": self.error}))
+        partial.replace(self.report)         # the waiting workers see all of it or none
+
+
+class _Reported:
+    """What the controller's builds wrote to ``report`` (a worker's view of _Builds)."""
+
+    def __init__(self, report: Path, timeout: float = 1800) -> None:
+        deadline = time.monotonic() + timeout
+        while not report.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no report from the book's builds in {report}")
+            time.sleep(0.5)
+        data = json.loads(report.read_text())
+
+        def run(value):
+            return None if value is None else subprocess.CompletedProcess(**value)
+
+        self.english, self.korean = run(data["english"]), run(data["korean"])
+        self.templates = None if data["templates"] is None else Path(data["templates"])
+        self.error = data["error"]
 
 
 _BUILDS: list[_Builds] = []
 
 
-def _start() -> _Builds:
+def _start(report: Path | None = None, nice: int = NICE) -> _Builds:
     if not _BUILDS:
-        _BUILDS.append(_Builds())
+        _BUILDS.append(_Builds(report, nice))
         _BUILDS[0].start()
     return _BUILDS[0]
 
 
-def _builds() -> _Builds:
+def _builds(config) -> _Builds | _Reported:
+    report = getattr(config, "workerinput", {}).get(REPORT_KEY)
+    if report is not None:
+        return _Reported(Path(report))
     builds = _start()
     builds.join(timeout=1800)
     return builds
 
 
+def _report_path(config) -> Path:
+    if not hasattr(config, "_audiotut_builds"):
+        folder = ROOT / "_build"
+        folder.mkdir(exist_ok=True)
+        for stale in folder.glob("test-builds-*.json"):
+            stale.unlink()
+        config._audiotut_builds = folder / f"test-builds-{os.getpid()}.json"
+    return config._audiotut_builds
+
+
+def pytest_unconfigure(config) -> None:
+    report = getattr(config, "_audiotut_builds", None)
+    if report is not None:
+        report.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist, in the controller: tell each worker where the builds report."""
+    node.workerinput[REPORT_KEY] = str(_report_path(node.config))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids) -> None:
+    """pytest-xdist, in the controller: build once a worker has collected a book test.
+    At the normal priority: the workers keep both cores busy, and the builds must be
+    done before the book's tests, which come last."""
+    if any(Path(nodeid.split("::")[0]).name in BOOK_MODULES for nodeid in ids):
+        _start(_report_path(node.config), nice=0)
+
+
+#: A chapter that asks torch for more than one thread (``torch.set_num_threads(2)``,
+#: ``deterministic(seed, threads=2)``: the same on a laptop and in CI).
+MANY_THREADS = re.compile(r"set_num_threads\(([2-9]|\d\d+)\)|threads=([2-9]|\d\d+)\b")
+
+
+def _group(path: str) -> str:
+    """The unit of work that pytest-xdist hands to one worker: a file, so that a
+    chapter's cells run in order in one kernel and a module's fixtures are set up once.
+    The chapters that train on two torch threads make one unit, so one worker runs them
+    one after the other. Such a chapter's two threads wait for each other at every
+    operation, and on two cores they share with the other worker each often waits for
+    a core: chapter 9 takes 145 s beside one busy process instead of 70 s alone (with
+    ``OMP_WAIT_POLICY=PASSIVE``, as the workers run; 446 s with OpenMP's default
+    spinning), and it took over 7 minutes beside chapter 8."""
+    if path.endswith(".ipynb") and MANY_THREADS.search(
+            (ROOT / path).read_text(encoding="utf-8")):
+        return "chapters training on two threads"
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist, in the controller: ``--dist loadfile`` with the units of
+    :func:`_group`, in the order the workers collected (see below), not largest first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        @functools.cache
+        def _split_scope(self, nodeid: str) -> str:
+            return _group(nodeid.split("::", 1)[0])
+
+    config.option.loadscopereorder = False
+    return Scheduling(config, log)
+
+
 def pytest_collection_modifyitems(session, config, items) -> None:
-    items.sort(key=lambda item: item.path.name in BOOK_MODULES)  # a stable sort: last
+    """Run serially, the rendered book's tests come last: they wait for the builds.
+
+    Under pytest-xdist, which hands out whole units (:func:`_group`) in this order,
+    the longest come first so that neither worker is left with a long one at the end:
+    the chapters, the later (slower) ones leading, then the rendered book's tests (the
+    builds are done by then), then the unit tests and doctests."""
+    def order(item) -> tuple:
+        name = item.path.name
+        if not hasattr(config, "workerinput"):
+            return (name in BOOK_MODULES,)
+        if item.path.suffix == ".ipynb":
+            return (0, -int(name[:2]) if name[:2].isdigit() else 0)
+        return (1,) if name in BOOK_MODULES else (2,)
+
+    items.sort(key=order)                 # a stable sort: each file's own order holds
 
 
 def pytest_collection_finish(session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return                            # the controller builds
     if any(BUILD_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
         _start()
 
 
 @pytest.fixture(scope="session")
-def built_book() -> tuple[Path, subprocess.CompletedProcess]:
+def built_book(pytestconfig) -> tuple[Path, subprocess.CompletedProcess]:
     """The whole book built from scratch, with warnings as errors, into _build/html."""
-    builds = _builds()
+    builds = _builds(pytestconfig)
     if builds.english is None:
-        pytest.fail(f"the book was not built: {builds.error!r}")
+        pytest.fail(f"the book was not built: {builds.error}")
     return ROOT / "_build" / "html", builds.english
 
 
 @pytest.fixture(scope="session")
-def korean_build(built_book) -> tuple[Path, subprocess.CompletedProcess]:
+def korean_build(built_book, pytestconfig) -> tuple[Path, subprocess.CompletedProcess]:
     """The Korean edition, built after the English one as `make book` does, into
     _build/html/ko."""
     html, english = built_book
-    builds = _builds()
+    builds = _builds(pytestconfig)
     if english.returncode != 0 or builds.korean is None:
         pytest.fail("the English edition did not build; see test_book_builds_without_warnings")
     return html / "ko", builds.korean
 
 
 @pytest.fixture(scope="session")
-def i18n_templates() -> Path:
+def i18n_templates(pytestconfig) -> Path:
     """The English messages of every page (.pot files), as `make po` extracts them."""
-    builds = _builds()
+    builds = _builds(pytestconfig)
     if builds.templates is None:
         pytest.fail(f"extracting the messages failed: {builds.error}")
     return builds.templates

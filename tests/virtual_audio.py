@@ -36,8 +36,9 @@ DEVICE = "loopback"
 #: The name :func:`start` got (the first of :data:`NAMES` until then).
 SERVER = NAMES[0]
 
-#: The server's own messages (xruns, clients coming and going), kept for debugging.
-LOG = Path(__file__).resolve().parents[1] / "test-artifacts" / "jackd.log"
+#: Where each server's own messages go (xruns, clients coming and going), kept for
+#: debugging: ``jackd-<name>.log``.
+LOGS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 #: What every PortAudio program started under the server needs in its environment.
 ENVIRONMENT = {"JACK_DEFAULT_SERVER": SERVER, "JACK_NO_START_SERVER": "1",
@@ -63,15 +64,20 @@ def _ports(env: dict) -> str:
     return result.stdout if result.returncode == 0 else ""
 
 
-def start() -> tuple[Server | None, str]:
-    """Start the server and export :data:`ENVIRONMENT`; return it, or None and why not."""
+def start(first: int = 0) -> tuple[Server | None, str]:
+    """Start the server and export :data:`ENVIRONMENT`; return it, or None and why not.
+
+    ``first`` is the index in :data:`NAMES` to try first: the parallel test workers
+    (pytest-xdist's gw0, gw1, ...) start their servers at the same moment, each under
+    a name of its own.
+    """
     global SERVER
     missing = [tool for tool in ("jackd", "jack_lsp") if shutil.which(tool) is None]
     if missing:
         return None, (f"{' and '.join(missing)} not found, so there is no virtual sound card: "
                       "install JACK and PortAudio ('apt-get install jackd2 libportaudio2')")
     error = ""
-    for name in NAMES:
+    for name in NAMES[first % len(NAMES):] + NAMES[:first % len(NAMES)]:
         server, error = _start(name)
         if server is not None:
             SERVER = name
@@ -86,8 +92,8 @@ def start() -> tuple[Server | None, str]:
 def _start(name: str) -> tuple[Server | None, str]:
     env = {**os.environ, **ENVIRONMENT, "JACK_DEFAULT_SERVER": name}
     # A file, not a pipe: jackd logs every xrun, and a full pipe would stall it.
-    LOG.parent.mkdir(parents=True, exist_ok=True)
-    log = LOG.open("w+b")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"jackd-{name}.log").open("w+b")
     process = subprocess.Popen(
         # -S (synchronous): the server waits for its clients each period, so a slow
         # machine makes the loop slower, never wrong (asynchronous mode drops whole
