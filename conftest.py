@@ -77,6 +77,19 @@ def _one_thread_per_worker() -> None:
         os.environ.setdefault(name, value)
 
 
+def _numba_cache_of_its_own(worker: str) -> None:
+    """A pytest-xdist worker (and its kernels) caches librosa's compiled numba functions
+    in a folder of its own. Two processes that compile the same cached gufunc at once can
+    leave a cache that crashes a process that loads it (numba issue 10128, open): in a
+    fresh venv, chapter 5's kernel died with a segmentation fault in the cell that calls
+    ``librosa.feature.zero_crossing_rate`` (a cached gufunc), and nbval waited for its
+    reply. The folders stay (``_build/numba-cache/gw0``, ...), so later sessions
+    compile nothing."""
+    folder = Path(__file__).parent / "_build" / "numba-cache" / worker
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
+
+
 def pytest_configure(config) -> None:
     _stop_kernel_gracefully()
     config.audiotut_audio, config.audiotut_audio_reason = None, ""
@@ -87,9 +100,11 @@ def pytest_configure(config) -> None:
         config.audiotut_audio_reason = "one server per test worker"
         _one_thread_per_worker()
         return
-    worker = getattr(config, "workerinput", {}).get("workerid", "gw0")
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker is not None:
+        _numba_cache_of_its_own(worker)
     config.audiotut_audio, config.audiotut_audio_reason = virtual_audio.start(
-        first=int(worker.removeprefix("gw") or 0))
+        first=int((worker or "gw0").removeprefix("gw")))
 
 
 def pytest_unconfigure(config) -> None:

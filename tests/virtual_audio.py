@@ -91,6 +91,11 @@ def start(first: int = 0) -> tuple[Server | None, str]:
 
 def _start(name: str) -> tuple[Server | None, str]:
     env = {**os.environ, **ENVIRONMENT, "JACK_DEFAULT_SERVER": name}
+    if _ports(env):
+        # A live server already has the name: another session's, or one that outlived a
+        # killed session (it was started in a session of its own). Its ports would make
+        # a failed start below look like a successful one.
+        return None, f"`{name}' server already active"
     # A file, not a pipe: jackd logs every xrun, and a full pipe would stall it.
     LOGS.mkdir(parents=True, exist_ok=True)
     log = (LOGS / f"jackd-{name}.log").open("w+b")
