@@ -111,7 +111,12 @@ def _start(name: str) -> tuple[Server | None, str]:
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and process.poll() is None:
         if "loopback:capture_1" in _ports(env):
-            return Server(process), ""
+            # the ports may be another server's that took the name first (two sessions
+            # starting at once): a jackd that lost the name exits at once
+            time.sleep(0.3)
+            if process.poll() is None:
+                return Server(process), ""
+            break
         time.sleep(0.2)
     _kill(process)
     log.seek(0)
