@@ -204,8 +204,9 @@ def _group(path: str) -> str:
     a core: chapter 9 takes 145 s beside one busy process instead of 70 s alone (with
     ``OMP_WAIT_POLICY=PASSIVE``, as the workers run; 446 s with OpenMP's default
     spinning), and it took over 7 minutes beside chapter 8."""
-    if path.endswith(".ipynb") and MANY_THREADS.search(
-            (ROOT / path).read_text(encoding="utf-8")):
+    notebook = ROOT / path
+    if notebook.suffix == ".ipynb" and notebook.is_file() and MANY_THREADS.search(
+            notebook.read_text(encoding="utf-8")):
         return "chapters training on two threads"
     return path
 
@@ -233,14 +234,19 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     Under pytest-xdist, which hands out whole units (:func:`_group`) in this order,
     the longest come first so that neither worker is left with a long one at the end:
     the chapters, the later (slower) ones leading, then the rendered book's tests (the
-    builds are done by then), then the unit tests and doctests."""
+    builds are done by then), then the unit tests and doctests, those that play through
+    the virtual sound card first (``test_stream.py``'s live test alone takes 15-20 s)."""
+    live = {item.path for item in items if "loopback_device" in getattr(item, "fixturenames", ())}
+
     def order(item) -> tuple:
         name = item.path.name
         if not hasattr(config, "workerinput"):
             return (name in BOOK_MODULES,)
         if item.path.suffix == ".ipynb":
             return (0, -int(name[:2]) if name[:2].isdigit() else 0)
-        return (1,) if name in BOOK_MODULES else (2,)
+        if name in BOOK_MODULES:
+            return (1,)
+        return (2, item.path not in live)
 
     items.sort(key=order)                 # a stable sort: each file's own order holds
 
