@@ -160,12 +160,12 @@ def _builds(config) -> _Builds | _Reported:
 
 
 def _report_path(config) -> Path:
+    """The builds' report, removed before the first worker starts (so a worker never
+    reads an earlier session's) and when the session ends."""
     if not hasattr(config, "_audiotut_builds"):
-        folder = ROOT / "_build"
-        folder.mkdir(exist_ok=True)
-        for stale in folder.glob("test-builds-*.json"):
-            stale.unlink()
-        config._audiotut_builds = folder / f"test-builds-{os.getpid()}.json"
+        config._audiotut_builds = ROOT / "_build" / "test-builds.json"
+        config._audiotut_builds.parent.mkdir(exist_ok=True)
+        config._audiotut_builds.unlink(missing_ok=True)
     return config._audiotut_builds
 
 
